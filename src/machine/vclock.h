@@ -19,22 +19,33 @@ struct vtimer {
     bool armed;
 };
 
+/* Now = instructions retired (read live from the CPU's counter, so a device
+ * sees the right time in the middle of a run slice) + ticks skipped while
+ * the CPU was halted. */
 struct vclock {
-    uint64_t now;         /* ticks: instructions retired */
-    uint32_t mhz;         /* ticks per microsecond */
-    struct vtimer *head;  /* armed timers, earliest first */
+    const uint64_t *icount;  /* the CPU's retired-instruction counter */
+    uint64_t idle;           /* ticks skipped in HLT */
+    uint32_t mhz;            /* ticks per microsecond */
+    struct vtimer *head;     /* armed timers, earliest first */
+    /* Told when a timer is armed earlier than any before it, so the run
+     * loop can end its slice in time (may be NULL). */
+    void (*deadline_changed)(void *ctx, uint64_t when);
+    void *deadline_ctx;
 };
 
 #define VCLOCK_NEVER UINT64_MAX
 
-void vclock_init(struct vclock *vc, uint32_t mhz);
+void vclock_init(struct vclock *vc, const uint64_t *icount, uint32_t mhz);
+uint64_t vclock_now(const struct vclock *vc);
 void vtimer_init(struct vtimer *t, vtimer_fn fn, void *ctx);
 void vtimer_arm(struct vclock *vc, struct vtimer *t, uint64_t when);
 void vtimer_cancel(struct vclock *vc, struct vtimer *t);
 /* Earliest armed deadline, or VCLOCK_NEVER. */
 uint64_t vclock_next(const struct vclock *vc);
-/* Move time to `to` (>= now) and run every timer due by then, in order. */
-void vclock_advance(struct vclock *vc, uint64_t to);
+/* Run every timer due by now, in order. */
+void vclock_run_due(struct vclock *vc);
+/* The CPU is halted: skip time forward to `to` (if later), then run what is due. */
+void vclock_skip_to(struct vclock *vc, uint64_t to);
 
 /* Conversions between ticks and nanoseconds at the nominal rate. */
 uint64_t vclock_ns(const struct vclock *vc);
