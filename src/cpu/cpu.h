@@ -1,0 +1,98 @@
+/* The i386 interpreter: public interface. The machine, the debugger, the UI
+ * and the tests use only what is declared here; the decoder, handlers and
+ * flag machinery are private to src/cpu. */
+#ifndef PAGODA_CPU_H
+#define PAGODA_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mmu;
+struct events;
+
+enum cpu_reg { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
+enum cpu_seg { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_LDTR, S_TR };
+
+/* EFLAGS bits */
+#define F_CF  (1u << 0)
+#define F_PF  (1u << 2)
+#define F_AF  (1u << 4)
+#define F_ZF  (1u << 6)
+#define F_SF  (1u << 7)
+#define F_TF  (1u << 8)
+#define F_IF  (1u << 9)
+#define F_DF  (1u << 10)
+#define F_OF  (1u << 11)
+#define F_IOPL (3u << 12)
+#define F_NT  (1u << 14)
+#define F_RF  (1u << 16)
+#define F_VM  (1u << 17)
+#define F_AC  (1u << 18)
+#define F_ID  (1u << 21)
+
+/* A segment register with its descriptor cache. */
+struct seg {
+    uint16_t sel;
+    uint32_t base, limit;   /* limit in bytes (granularity applied) */
+    uint16_t flags;         /* descriptor bits 40..55 (type, S, DPL, P, AVL, D/B, G) >> 8 ... see seg.h */
+    bool valid;
+};
+
+/* What the CPU needs from the machine around it. */
+struct cpu_bus {
+    uint32_t (*io_in)(void *ctx, uint16_t port, int size);
+    void (*io_out)(void *ctx, uint16_t port, uint32_t val, int size);
+    int (*intr_ack)(void *ctx);   /* INTA: the vector of the pending IRQ */
+    void *ctx;
+};
+
+enum cpu_stop {
+    CPU_STOP_BUDGET,        /* ran to the end of the slice */
+    CPU_STOP_HLT,           /* halted; wakes on INTR if IF = 1 */
+    CPU_STOP_TRIPLE_FAULT,  /* shutdown */
+    CPU_STOP_REQUEST,       /* cpu_request_stop() was called (exit port, debugger) */
+    CPU_STOP_BREAKPOINT,    /* a debugger breakpoint (src/debug) */
+};
+
+struct cpu;
+
+/* Allocation and reset. The CPU owns nothing outside itself. */
+struct cpu *cpu_create(struct mmu *m, const struct cpu_bus *bus, struct events *ev);
+void cpu_destroy(struct cpu *c);
+void cpu_reset(struct cpu *c);              /* power-on state: CS:EIP = F000:FFF0 */
+
+/* Run until icount reaches `until` (or another stop). */
+enum cpu_stop cpu_run(struct cpu *c, uint64_t until);
+/* Execute exactly one instruction (or deliver one pending event). */
+enum cpu_stop cpu_step(struct cpu *c);
+/* End the current cpu_run after the instruction in progress. */
+void cpu_request_stop(struct cpu *c);
+/* Shorten the current slice (the virtual clock armed an earlier timer). */
+void cpu_set_run_until(struct cpu *c, uint64_t until);
+/* The PIC's INTR output. */
+void cpu_set_intr(struct cpu *c, bool level);
+
+/* State, for the machine, loaders, debugger, UI and tests. */
+const uint64_t *cpu_icount_ptr(const struct cpu *c);
+uint64_t cpu_icount(const struct cpu *c);
+uint32_t cpu_get_reg(const struct cpu *c, enum cpu_reg r);
+void cpu_set_reg(struct cpu *c, enum cpu_reg r, uint32_t v);
+uint32_t cpu_get_eip(const struct cpu *c);
+void cpu_set_eip(struct cpu *c, uint32_t v);
+uint32_t cpu_get_eflags(struct cpu *c);
+void cpu_set_eflags(struct cpu *c, uint32_t v);
+struct seg cpu_get_seg(const struct cpu *c, enum cpu_seg s);
+/* Load a segment register's selector and cache directly (loaders, tests). */
+void cpu_set_seg(struct cpu *c, enum cpu_seg s, struct seg v);
+uint32_t cpu_get_cr(const struct cpu *c, int n);     /* CR0, CR2, CR3, CR4 */
+void cpu_set_cr(struct cpu *c, int n, uint32_t v);
+void cpu_get_gdtr(const struct cpu *c, uint32_t *base, uint16_t *limit);
+void cpu_set_gdtr(struct cpu *c, uint32_t base, uint16_t limit);
+void cpu_get_idtr(const struct cpu *c, uint32_t *base, uint16_t *limit);
+void cpu_set_idtr(struct cpu *c, uint32_t base, uint16_t limit);
+unsigned cpu_cpl(const struct cpu *c);
+bool cpu_halted(const struct cpu *c);
+/* The last exception delivered: vector, error code (or -1). */
+int cpu_last_exception(const struct cpu *c, uint32_t *err);
+
+#endif
