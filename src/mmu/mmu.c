@@ -1,4 +1,6 @@
-/* MMU slow paths: TLB fill, page-crossing accesses, ROM/MMIO/code pages. */
+/* MMU slow paths: control registers and the flushes they cause, the
+ * translation behind every TLB miss, page-crossing accesses, ROM/MMIO/code
+ * pages. The rules of the walk are in paging.c, the TLB in tlb.c. */
 #include "mmu/mmu.h"
 
 #include <stdio.h>
@@ -6,13 +8,8 @@
 #include <string.h>
 
 #include "machine/events.h"
-
-static void entry_clear(struct tlb_entry *e)
-{
-    memset(e, 0, sizeof *e);
-    e->tag_read[0] = e->tag_read[1] = TLB_INVALID_TAG;
-    e->tag_write[0] = e->tag_write[1] = TLB_INVALID_TAG;
-}
+#include "mmu/paging.h"
+#include "mmu/tlb.h"
 
 int mmu_init(struct mmu *m, struct phys *phys, unsigned sets, unsigned ways)
 {
@@ -27,7 +24,7 @@ int mmu_init(struct mmu *m, struct phys *phys, unsigned sets, unsigned ways)
     if (!m->tlb.ent)
         return -1;
     for (unsigned i = 0; i < sets * ways; i++)
-        entry_clear(&m->tlb.ent[i]);
+        tlb_entry_clear(&m->tlb.ent[i]);
     return 0;
 }
 
@@ -54,18 +51,20 @@ int mmu_parse_tlb_geometry(const char *s, unsigned *sets, unsigned *ways)
     return 0;
 }
 
-void mmu_flush(struct mmu *m, enum tlb_flush_cause cause)
+static void flushed(struct mmu *m, enum tlb_flush_cause cause, unsigned dropped)
 {
-    unsigned n = m->tlb.sets * m->tlb.ways, dropped = 0;
-    for (unsigned i = 0; i < n; i++) {
-        dropped += m->tlb.ent[i].valid;
-        entry_clear(&m->tlb.ent[i]);
-    }
     m->tlb.st.flushes[cause]++;
     if (m->ev)
         events_push(m->ev, EV_TLB_FLUSH, cause, dropped, 0, 0);
 }
 
+void mmu_flush(struct mmu *m, enum tlb_flush_cause cause)
+{
+    flushed(m, cause, tlb_drop_all(m, false));
+}
+
+/* SDM Vol. 3 §4.10.4.1: MOV to CR0 changing PG or WP, and MOV to CR4
+ * changing PSE or PGE, invalidate all TLB entries, global ones included. */
 void mmu_set_cr0(struct mmu *m, uint32_t v)
 {
     uint32_t changed = m->cr0 ^ v;
@@ -74,13 +73,14 @@ void mmu_set_cr0(struct mmu *m, uint32_t v)
         mmu_flush(m, TLB_FLUSH_CR0);
 }
 
+/* A CR3 load (MOV, task switch) keeps global entries when CR4.PGE = 1. */
 void mmu_set_cr3(struct mmu *m, uint32_t v)
 {
     uint32_t old = m->cr3;
     m->cr3 = v;
     if (m->ev)
         events_push(m->ev, EV_CR3_LOAD, v, old, 0, 0);
-    mmu_flush(m, TLB_FLUSH_CR3);
+    flushed(m, TLB_FLUSH_CR3, tlb_drop_all(m, m->cr4 & CR4_PGE));
 }
 
 void mmu_set_cr4(struct mmu *m, uint32_t v)
@@ -91,16 +91,11 @@ void mmu_set_cr4(struct mmu *m, uint32_t v)
         mmu_flush(m, TLB_FLUSH_CR4);
 }
 
+/* INVLPG drops the entries for the page holding lin, global or not, and
+ * the whole 4 MiB page when lin lies in one. */
 void mmu_invlpg(struct mmu *m, uint32_t lin)
 {
-    struct tlb_entry *set = mmu_tlb_slot(m, lin);
-    unsigned dropped = 0;
-    for (unsigned w = 0; w < m->tlb.ways; w++) {
-        if (set[w].valid && set[w].lin_page == (lin & ~0xfffu)) {
-            entry_clear(&set[w]);
-            dropped++;
-        }
-    }
+    unsigned dropped = tlb_drop(m, lin);
     m->tlb.st.invlpg++;
     if (m->ev)
         events_push(m->ev, EV_INVLPG, lin, dropped, 0, 0);
@@ -112,43 +107,40 @@ void mmu_mark_code(struct mmu *m, uint32_t phys_addr)
 {
     uint32_t page = phys_addr & ~0xfffu;
     phys_mark_code(m->phys, page);
-    unsigned n = m->tlb.sets * m->tlb.ways;
-    for (unsigned i = 0; i < n; i++) {
-        struct tlb_entry *e = &m->tlb.ent[i];
-        if (e->valid && e->phys_page == page)
-            e->tag_write[0] = e->tag_write[1] = TLB_INVALID_TAG;
-    }
+    tlb_close_writes_to(m, page);
 }
 
-/* Fill (or refresh) the TLB entry for lin with a translation to phys_page. */
-static void tlb_fill(struct mmu *m, uint32_t lin, uint32_t phys_page, bool write_ok)
+static void __attribute__((noreturn)) page_fault(struct mmu *m, const struct paging_walk *w)
 {
-    struct tlb_entry *e = mmu_tlb_slot(m, lin);
-    uint32_t lin_page = lin & ~0xfffu;
-    entry_clear(e);
-    e->valid = 1;
-    e->lin_page = lin_page;
-    e->phys_page = phys_page;
-    e->user_ok = e->write_ok_user = e->write_ok_super = 1;
-    e->dirty = 1;
-    uint8_t *host = phys_host_page(m->phys, phys_page, false);
-    if (host) {
-        e->addend = (uintptr_t)host - lin_page;
-        e->tag_read[0] = e->tag_read[1] = lin_page;
-        if (write_ok && phys_host_page(m->phys, phys_page, true) && !phys_is_code(m->phys, phys_page))
-            e->tag_write[0] = e->tag_write[1] = lin_page;
-    }
+    /* SDM §4.10.4.1: a page fault invalidates the TLB entries for the
+     * faulting address (no stale entry outlives the fault). */
+    tlb_drop(m, w->lin);
+    m->cr2 = w->lin;
+    m->tlb.st.page_faults++;
+    if (m->ev)
+        events_push(m->ev, EV_PAGE_FAULT, w->lin, w->err, m->eip ? *m->eip : 0, 0);
+    m->fault(m->fault_ctx, w->lin, w->err);
 }
 
 uint32_t mmu_translate(struct mmu *m, uint32_t lin, unsigned flags)
 {
-    (void)flags;
+    bool user = m->user && !(flags & MMU_SUPER), write = flags & MMU_WRITE;
+    struct tlb_entry *e = tlb_lookup(m, lin);
+    /* A clean entry cannot take a write: the walk must set D first. An
+     * entry whose cached rights refuse the access is walked again too, so
+     * a fault always reflects the page tables as they are now. */
+    if (e && tlb_permits(e, user, write) && (!write || e->dirty)) {
+        m->tlb.st.hits++;
+        return e->phys_page | (lin & 0xfffu);
+    }
     m->tlb.st.misses++;
-    /* Paging off: linear is physical, through the A20 gate. The paging
-     * walk replaces this when CR0.PG is set (paging.c). */
-    uint32_t pa = lin & phys_a20_mask(m->phys);
-    tlb_fill(m, lin, pa & ~0xfffu, true);
-    return pa;
+    if (m->cr0 & CR0_PG)
+        m->tlb.st.walks++;
+    struct paging_walk w;
+    if (!paging_walk(m, lin, flags, &w))
+        page_fault(m, &w);
+    tlb_fill(m, &w);
+    return w.phys;
 }
 
 uint32_t mmu_read_slow(struct mmu *m, uint32_t lin, int size, unsigned flags)

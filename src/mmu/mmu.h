@@ -75,6 +75,9 @@ struct tlb {
     unsigned set_mask;
     struct tlb_entry *ent;   /* sets * ways; way 0 of a set is the most recent */
     struct tlb_stats st;
+    /* bit r set: some valid entry may be a splinter of a 4 MiB page in the
+     * region lin >> 22 == r (INVLPG then scans the sets it covers) */
+    uint32_t large_regions[32];
 };
 
 struct mmu {
@@ -86,6 +89,9 @@ struct mmu {
     /* Called on a page fault after CR2 is set; must not return. */
     void (*fault)(void *ctx, uint32_t lin, uint32_t err) __attribute__((noreturn));
     void *fault_ctx;
+    /* Optional: where the CPU keeps the EIP of the current instruction, so
+     * page-fault events can name it (0 when NULL). */
+    const uint32_t *eip;
 };
 
 /* Default geometry and the "i386" model (32 entries, 4-way). */
@@ -111,6 +117,18 @@ void mmu_write_slow(struct mmu *m, uint32_t lin, int size, uint32_t val, unsigne
 /* Translate for an access kind (MMU_READ/WRITE/FETCH | MMU_SUPER): returns the
  * physical address, setting A/D and filling the TLB; faults through m->fault. */
 uint32_t mmu_translate(struct mmu *m, uint32_t lin, unsigned flags);
+
+/* One valid TLB entry as the UI and the monitor see it. */
+struct tlb_snap {
+    uint32_t lin, phys;      /* page addresses */
+    uint32_t set;
+    uint8_t way;             /* 0 = most recently used */
+    uint8_t user_ok, write_ok_user, write_ok_super, dirty, global, large;
+    uint8_t fast_read, fast_write;  /* host fast path open: bit 0 supervisor, bit 1 user */
+};
+/* Copies up to max valid entries (set by set, way 0 first) and returns how
+ * many valid entries there are in all. */
+unsigned tlb_snapshot(const struct mmu *m, struct tlb_snap *out, unsigned max);
 
 /* The CPU decodes from a physical page: withhold the fast write path from
  * it so that writes reach phys and invalidate decodes. */
