@@ -110,7 +110,7 @@ void mmu_mark_code(struct mmu *m, uint32_t phys_addr)
     tlb_close_writes_to(m, page);
 }
 
-static void __attribute__((noreturn)) page_fault(struct mmu *m, const struct paging_walk *w)
+static void __attribute__((__noreturn__)) page_fault(struct mmu *m, const struct paging_walk *w)
 {
     /* SDM §4.10.4.1: a page fault invalidates the TLB entries for the
      * faulting address (no stale entry outlives the fault). */

@@ -87,7 +87,7 @@ struct mmu {
     struct phys *phys;
     struct events *ev;
     /* Called on a page fault after CR2 is set; must not return. */
-    void (*fault)(void *ctx, uint32_t lin, uint32_t err) __attribute__((noreturn));
+    void (*fault)(void *ctx, uint32_t lin, uint32_t err) __attribute__((__noreturn__));
     void *fault_ctx;
     /* Optional: where the CPU keeps the EIP of the current instruction, so
      * page-fault events can name it (0 when NULL). */

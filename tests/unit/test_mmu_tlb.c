@@ -26,7 +26,7 @@ struct harness {
 
 static struct harness *H;
 
-static void __attribute__((noreturn)) on_fault(void *ctx, uint32_t lin, uint32_t err)
+static void __attribute__((__noreturn__)) on_fault(void *ctx, uint32_t lin, uint32_t err)
 {
     struct harness *h = ctx;
     (void)lin;
