@@ -30,11 +30,25 @@ enum cpu_seg { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_LDTR, S_TR };
 #define F_AC  (1u << 18)
 #define F_ID  (1u << 21)
 
-/* A segment register with its descriptor cache. */
+/* A segment register with its descriptor cache.
+ *
+ * flags holds bits 40..55 of the descriptor, i.e. (descriptor_high >> 8) &
+ * 0xf0ff, limit bits 19:16 (flags bits 8..11) always 0:
+ *   bits 0-3  type (data: A, W, E(expand-down); code: A, R, C(conforming); bit 3 = code)
+ *   bit  4    S (1 = code/data, 0 = system)
+ *   bits 5-6  DPL
+ *   bit  7    P
+ *   bit  12   AVL
+ *   bit  14   D/B (32-bit code segment / 32-bit stack / 4 GiB expand-down bound)
+ *   bit  15   G (already applied to limit)
+ * Examples: flat 32-bit ring-0 code 0xc09b, flat data 0xc093, real-mode
+ * data 0x0093, real-mode code 0x009b, V86 segments 0x00f3.
+ * valid = false marks a null selector loaded in protected mode (any access
+ * through it is #GP(0)). */
 struct seg {
     uint16_t sel;
     uint32_t base, limit;   /* limit in bytes (granularity applied) */
-    uint16_t flags;         /* descriptor bits 40..55 (type, S, DPL, P, AVL, D/B, G) >> 8 ... see seg.h */
+    uint16_t flags;         /* descriptor bits 40..55, see above */
     bool valid;
 };
 
@@ -92,7 +106,31 @@ void cpu_get_idtr(const struct cpu *c, uint32_t *base, uint16_t *limit);
 void cpu_set_idtr(struct cpu *c, uint32_t base, uint16_t limit);
 unsigned cpu_cpl(const struct cpu *c);
 bool cpu_halted(const struct cpu *c);
-/* The last exception delivered: vector, error code (or -1). */
+/* The last exception or interrupt delivered: its vector (or -1 if none
+ * since cpu_create / cpu_clear_last_exception), and in *err its error code
+ * (0xffffffff when it pushed none). */
 int cpu_last_exception(const struct cpu *c, uint32_t *err);
+void cpu_clear_last_exception(struct cpu *c);
+
+/* Flat 32-bit protected mode for tests and loaders: CR0.PE = 1, CS =
+ * selector 0x08 base 0 limit 4 GiB D = 1 (flags 0xc09b), DS/ES/SS/FS/GS =
+ * selector 0x10 base 0 limit 4 GiB writable B = 1 (flags 0xc093), CPL 0.
+ * No GDT is written: code that reloads segment registers needs one. */
+void cpu_set_flat32(struct cpu *c);
+
+/* The NMI input (edge). */
+void cpu_set_nmi(struct cpu *c);
+
+/* Debug registers DR0-DR7 (for the debugger). */
+uint32_t cpu_get_dr(const struct cpu *c, int n);
+void cpu_set_dr(struct cpu *c, int n, uint32_t v);
+
+struct cpu_stats {
+    uint64_t icount;
+    uint64_t icache_flushes;        /* full decoded-cache flushes (arena full) */
+    uint64_t icache_invalidations;  /* writes to pages holding decoded code */
+    uint32_t icache_used;           /* decoded instructions in the arena */
+};
+void cpu_get_stats(const struct cpu *c, struct cpu_stats *st);
 
 #endif

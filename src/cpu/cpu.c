@@ -1,0 +1,436 @@
+/* The CPU object, its public accessors and the run loop: look up the
+ * decoded trace at CS:EIP, run its handlers back to back, and between
+ * traces take interrupts, single-step traps and stop requests. Exceptions
+ * unwind to the setjmp in run() and are delivered there (one mechanism). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu_impl.h"
+#include "machine/events.h"
+
+static noreturn void on_page_fault(void *ctx, uint32_t lin, uint32_t err)
+{
+    struct cpu *c = ctx;
+    (void)lin;
+    cpu_exception(c, EXC_PF, err);
+}
+
+struct cpu *cpu_create(struct mmu *m, const struct cpu_bus *bus, struct events *ev)
+{
+    struct cpu *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->m = m;
+    if (bus)
+        c->bus = *bus;
+    c->ev = ev;
+    m->fault = on_page_fault;
+    m->fault_ctx = c;
+    icache_init(c);
+    c->last_vec = -1;
+    c->last_err = NO_ERR;
+    cpu_reset(c);
+    return c;
+}
+
+void cpu_destroy(struct cpu *c)
+{
+    if (!c)
+        return;
+    icache_free(c);
+    free(c);
+}
+
+/* Power-on / RESET state, SDM Vol. 3 §9.1.1 table 9-1. */
+void cpu_reset(struct cpu *c)
+{
+    memset(c->r, 0, sizeof c->r);
+    c->r[R_EDX] = 0x0619;   /* family 6, model 1, stepping 9: as CPUID reports */
+    c->eflags = 2;
+    c->lf.op = LF_NONE;
+    c->eip = 0xfff0;
+    for (int s = 0; s < 8; s++) {
+        c->seg[s] = (struct seg){.sel = 0, .base = 0, .limit = 0xffff, .flags = 0x93, .valid = true};
+    }
+    c->seg[S_CS].sel = 0xf000;
+    c->seg[S_CS].base = 0xffff0000u;
+    c->seg[S_CS].flags = 0x9b;
+    c->seg[S_LDTR].flags = 0x82;
+    c->seg[S_TR].flags = 0x8b;
+    for (int s = 0; s <= S_GS; s++)
+        seg_update_cache(c, s);
+    c->cpl = 0;
+    c->m->user = 0;
+    mmu_set_cr0(c->m, 0x60000010u);
+    mmu_set_cr4(c->m, 0);
+    mmu_set_cr3(c->m, 0);
+    c->m->cr2 = 0;
+    c->gdt_base = c->idt_base = 0;
+    c->gdt_limit = c->idt_limit = 0xffff;
+    memset(c->dr, 0, sizeof c->dr);
+    c->dr[6] = 0xffff0ff0u;
+    c->dr[7] = 0x400;
+    c->sysenter_cs = c->sysenter_esp = c->sysenter_eip = 0;
+    c->tsc_offset = 0 - c->icount;
+    c->halted = false;
+    c->shadow = 0;
+    c->delivering = -1;
+    c->delivering_ext = false;
+    c->nmi_pending = false;
+    icache_flush(c);
+    c->break_trace = true;
+}
+
+/* ---------- exceptions in the run loop ---------- */
+
+enum exc_class { EXC_BENIGN, EXC_CONTRIB, EXC_PAGE };
+
+static enum exc_class exc_class(int vec)
+{
+    if (vec == EXC_DE || (vec >= EXC_TS && vec <= EXC_GP))
+        return EXC_CONTRIB;
+    if (vec == EXC_PF)
+        return EXC_PAGE;
+    return EXC_BENIGN;
+}
+
+/* An exception unwound an instruction or a delivery. Restore the state at
+ * the start of the instruction, combine with an exception being delivered
+ * (SDM Vol. 3 §6.15 table 6-5: #DF, then shutdown), and deliver it.
+ * Returns true on a triple fault. */
+static bool handle_exception(struct cpu *c)
+{
+    int vec = c->exc_vec;
+    uint32_t err = c->exc_err;
+    c->eip = c->insn_eip;
+    c->r[R_ESP] = c->insn_esp;
+    bool ext = c->delivering_ext;
+    if (c->delivering >= 0) {
+        int first = c->delivering;
+        if (first == EXC_DF) {
+            c->delivering = -1;
+            c->delivering_ext = false;
+            c->triple = true;
+            if (c->ev && (c->ev->mask & (1u << EV_TRIPLE_FAULT)))
+                events_push(c->ev, EV_TRIPLE_FAULT, 0, 0, c->insn_eip, 0);
+            return true;
+        }
+        enum exc_class a = exc_class(first), b = exc_class(vec);
+        if ((a == EXC_CONTRIB && b == EXC_CONTRIB) || (a == EXC_PAGE && b != EXC_BENIGN)) {
+            vec = EXC_DF;
+            err = 0;
+        }
+    }
+    if (ext && err != NO_ERR && vec != EXC_DF && vec != EXC_PF)
+        err |= 1;   /* EXT: the fault happened while delivering an external event */
+    c->delivering = vec;
+    c->delivering_ext = true;   /* faults while delivering this are EXT */
+    cpu_deliver(c, vec, err, false, true);
+    c->delivering = -1;
+    c->delivering_ext = false;
+    return false;
+}
+
+/* Deliver an external interrupt (or the #DB trap) at an instruction boundary. */
+static void deliver_event(struct cpu *c, int vec, bool is_exc)
+{
+    c->insn_eip = c->eip;
+    c->insn_esp = c->r[R_ESP];
+    c->delivering = is_exc ? vec : -1;
+    c->delivering_ext = true;
+    cpu_deliver(c, vec, NO_ERR, false, true);
+    c->delivering = -1;
+    c->delivering_ext = false;
+}
+
+/* DR7 instruction breakpoints (R/W = 00, length 1) enabled? */
+static bool dr_exec_armed(const struct cpu *c)
+{
+    for (int n = 0; n < 4; n++)
+        if ((c->dr[7] >> (2 * n)) & 3 && ((c->dr[7] >> (16 + 4 * n)) & 3) == 0)
+            return true;
+    return false;
+}
+
+static void check_exec_breakpoints(struct cpu *c)
+{
+    if (c->eflags & F_RF)
+        return;
+    uint32_t lin = c->seg[S_CS].base + c->eip, hit = 0;
+    for (int n = 0; n < 4; n++)
+        if ((c->dr[7] >> (2 * n)) & 3 && ((c->dr[7] >> (16 + 4 * n)) & 3) == 0 && c->dr[n] == lin)
+            hit |= 1u << n;
+    if (hit) {
+        c->dr[6] = (c->dr[6] & ~0xfu) | hit;
+        cpu_exception(c, EXC_DB, NO_ERR);   /* a fault: EIP stays on the instruction */
+    }
+}
+
+/* One instruction with the single-step, shadow and breakpoint rules. */
+static void exec_one(struct cpu *c, const struct insn *i)
+{
+    c->insn_eip = c->eip;
+    c->insn_esp = c->r[R_ESP];
+    if (UNLIKELY(c->dr[7] & 0xff) && dr_exec_armed(c))
+        check_exec_breakpoints(c);
+    bool tf = c->eflags & F_TF;
+    c->eip = (c->eip + i->len) & c->ip_mask;
+    i->fn(c, i);
+    c->icount++;
+    c->eflags &= ~F_RF;
+    /* TF set before the instruction: #DB trap after it (SDM §17.3.1.4).
+     * An instruction that opened an interrupt shadow (MOV SS, POP SS)
+     * delays the trap to after the next one. */
+    if (tf && c->shadow != 2) {
+        c->dr[6] |= 1u << 14;   /* BS */
+        deliver_event(c, EXC_DB, true);
+    }
+}
+
+static void exec_trace(struct cpu *c, const struct tc_entry *t)
+{
+    const struct insn *i = t->insn, *end = i + t->n;
+    for (;;) {
+        c->insn_eip = c->eip;
+        c->insn_esp = c->r[R_ESP];
+        c->eip = (c->eip + i->len) & c->ip_mask;
+        i->fn(c, i);
+        c->icount++;
+        if (++i == end || c->break_trace)
+            break;
+    }
+}
+
+static bool slow_mode(const struct cpu *c)
+{
+    return c->shadow || (c->eflags & (F_TF | F_RF)) || (c->dr[7] & 0xff);
+}
+
+static enum cpu_stop run(struct cpu *c, bool single)
+{
+    c->jb_valid = true;
+    if (setjmp(c->jb)) {
+        if (handle_exception(c)) {
+            c->jb_valid = false;
+            return CPU_STOP_TRIPLE_FAULT;
+        }
+        if (single) {
+            c->jb_valid = false;
+            return CPU_STOP_BUDGET;
+        }
+    }
+    for (;;) {
+        if (c->stop_req) {
+            c->stop_req = false;
+            c->jb_valid = false;
+            return CPU_STOP_REQUEST;
+        }
+        if (c->shadow)
+            c->shadow--;
+        if (!c->shadow) {
+            if (c->nmi_pending) {
+                c->nmi_pending = false;
+                deliver_event(c, EXC_NMI, false);
+                if (single)
+                    break;
+            } else if (c->intr && (c->eflags & F_IF) && c->bus.intr_ack) {
+                c->halted = false;
+                int vec = c->bus.intr_ack(c->bus.ctx);
+                if (vec >= 0) {
+                    deliver_event(c, vec & 0xff, false);
+                    if (single)
+                        break;
+                }
+            }
+        }
+        if (c->halted) {
+            c->jb_valid = false;
+            return CPU_STOP_HLT;
+        }
+        if (!single && c->icount >= c->until)
+            break;
+        c->insn_eip = c->eip;
+        c->insn_esp = c->r[R_ESP];
+        struct tc_entry *t = icache_lookup(c);
+        c->break_trace = false;
+        if (single || slow_mode(c)) {
+            exec_one(c, t->insn);
+            if (single)
+                break;
+        } else {
+            exec_trace(c, t);
+        }
+    }
+    c->jb_valid = false;
+    return c->halted ? CPU_STOP_HLT : CPU_STOP_BUDGET;
+}
+
+enum cpu_stop cpu_run(struct cpu *c, uint64_t until)
+{
+    c->until = until;
+    if (c->triple)
+        return CPU_STOP_TRIPLE_FAULT;
+    return run(c, false);
+}
+
+enum cpu_stop cpu_step(struct cpu *c)
+{
+    if (c->triple)
+        return CPU_STOP_TRIPLE_FAULT;
+    if (c->halted && !(c->intr && (c->eflags & F_IF)) && !c->nmi_pending)
+        return CPU_STOP_HLT;
+    return run(c, true);
+}
+
+void cpu_request_stop(struct cpu *c)
+{
+    c->stop_req = true;
+    c->break_trace = true;
+}
+
+void cpu_set_run_until(struct cpu *c, uint64_t until)
+{
+    c->until = until;
+    c->break_trace = true;
+}
+
+void cpu_set_intr(struct cpu *c, bool level)
+{
+    c->intr = level;
+    if (level)
+        c->break_trace = true;
+}
+
+void cpu_set_nmi(struct cpu *c)
+{
+    c->nmi_pending = true;
+    c->break_trace = true;
+}
+
+/* ---------- state accessors ---------- */
+
+const uint64_t *cpu_icount_ptr(const struct cpu *c) { return &c->icount; }
+uint64_t cpu_icount(const struct cpu *c) { return c->icount; }
+uint32_t cpu_get_reg(const struct cpu *c, enum cpu_reg r) { return c->r[r & 7]; }
+void cpu_set_reg(struct cpu *c, enum cpu_reg r, uint32_t v) { c->r[r & 7] = v; }
+uint32_t cpu_get_eip(const struct cpu *c) { return c->eip; }
+
+void cpu_set_eip(struct cpu *c, uint32_t v)
+{
+    c->eip = v;
+    c->break_trace = true;
+}
+
+uint32_t cpu_get_eflags(struct cpu *c) { return flags_materialize(c); }
+
+void cpu_set_eflags(struct cpu *c, uint32_t v)
+{
+    c->lf.op = LF_NONE;
+    c->eflags = (v | 2u) & ~(0x8u | 0x20u | 0x8000u | 0xffc00000u);
+    if (cpu_pe(c) && (c->eflags & F_VM)) {
+        c->cpl = 3;
+        c->m->user = 1;
+    }
+    c->break_trace = true;
+}
+
+struct seg cpu_get_seg(const struct cpu *c, enum cpu_seg s) { return c->seg[s & 7]; }
+
+void cpu_set_seg(struct cpu *c, enum cpu_seg s, struct seg v)
+{
+    c->seg[s & 7] = v;
+    if (s <= S_GS)
+        seg_update_cache(c, s);
+    if (s == S_CS) {
+        c->cpl = cpu_pe(c) ? (cpu_v86(c) ? 3u : (v.sel & 3u)) : 0u;
+        c->m->user = c->cpl == 3;
+    }
+    c->break_trace = true;
+}
+
+uint32_t cpu_get_cr(const struct cpu *c, int n)
+{
+    switch (n) {
+    case 0: return c->m->cr0;
+    case 2: return c->m->cr2;
+    case 3: return c->m->cr3;
+    case 4: return c->m->cr4;
+    default: return 0;
+    }
+}
+
+void cpu_set_cr(struct cpu *c, int n, uint32_t v)
+{
+    switch (n) {
+    case 0: mmu_set_cr0(c->m, v); break;
+    case 2: c->m->cr2 = v; break;
+    case 3: mmu_set_cr3(c->m, v); break;
+    case 4: mmu_set_cr4(c->m, v); break;
+    default: break;
+    }
+    c->break_trace = true;
+}
+
+void cpu_get_gdtr(const struct cpu *c, uint32_t *base, uint16_t *limit)
+{
+    *base = c->gdt_base;
+    *limit = c->gdt_limit;
+}
+void cpu_set_gdtr(struct cpu *c, uint32_t base, uint16_t limit)
+{
+    c->gdt_base = base;
+    c->gdt_limit = limit;
+}
+void cpu_get_idtr(const struct cpu *c, uint32_t *base, uint16_t *limit)
+{
+    *base = c->idt_base;
+    *limit = c->idt_limit;
+}
+void cpu_set_idtr(struct cpu *c, uint32_t base, uint16_t limit)
+{
+    c->idt_base = base;
+    c->idt_limit = limit;
+}
+
+unsigned cpu_cpl(const struct cpu *c) { return c->cpl; }
+bool cpu_halted(const struct cpu *c) { return c->halted; }
+
+int cpu_last_exception(const struct cpu *c, uint32_t *err)
+{
+    if (err)
+        *err = c->last_err;
+    return c->last_vec;
+}
+
+void cpu_clear_last_exception(struct cpu *c)
+{
+    c->last_vec = -1;
+    c->last_err = NO_ERR;
+}
+
+uint32_t cpu_get_dr(const struct cpu *c, int n) { return c->dr[n & 7]; }
+void cpu_set_dr(struct cpu *c, int n, uint32_t v)
+{
+    c->dr[n & 7] = v;
+    c->break_trace = true;
+}
+
+void cpu_set_flat32(struct cpu *c)
+{
+    struct seg code = {.sel = 0x08, .base = 0, .limit = 0xffffffffu, .flags = 0xc09b, .valid = true};
+    struct seg data = {.sel = 0x10, .base = 0, .limit = 0xffffffffu, .flags = 0xc093, .valid = true};
+    mmu_set_cr0(c->m, c->m->cr0 | CR0_PE);
+    c->eflags &= ~F_VM;
+    cpu_set_seg(c, S_CS, code);
+    for (int s = S_ES; s <= S_GS; s++)
+        if (s != S_CS)
+            cpu_set_seg(c, s, data);
+}
+
+void cpu_get_stats(const struct cpu *c, struct cpu_stats *st)
+{
+    st->icount = c->icount;
+    st->icache_flushes = c->ic.flushes;
+    st->icache_invalidations = c->ic.invalidations;
+    st->icache_used = c->ic.used;
+}
