@@ -14,7 +14,7 @@
 int mmu_init(struct mmu *m, struct phys *phys, unsigned sets, unsigned ways)
 {
     memset(m, 0, sizeof *m);
-    if (sets == 0 || (sets & (sets - 1)) || ways == 0 || ways > 64)
+    if (sets < 2 || (sets & (sets - 1)) || ways == 0 || ways > 64)
         return -1;
     m->phys = phys;
     m->tlb.sets = sets;
@@ -43,7 +43,7 @@ int mmu_parse_tlb_geometry(const char *s, unsigned *sets, unsigned *ways)
     }
     unsigned a, b;
     char tail;
-    if (sscanf(s, "%ux%u%c", &a, &b, &tail) != 2 || a == 0 || (a & (a - 1)) ||
+    if (sscanf(s, "%ux%u%c", &a, &b, &tail) != 2 || a < 2 || (a & (a - 1)) ||
         a > (1u << 16) || b == 0 || b > 64)
         return -1;
     *sets = a;

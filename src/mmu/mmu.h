@@ -73,7 +73,8 @@ struct tlb_stats {
 struct tlb {
     unsigned sets, ways;     /* sets a power of two */
     unsigned set_mask;
-    struct tlb_entry *ent;   /* sets * ways; way 0 of a set is the most recent */
+    struct tlb_entry *ent;   /* way 0 of each set (the most recent) at ent[set],
+                                then the other ways (see tlb.c) */
     struct tlb_stats st;
     /* bit r set: some valid entry may be a splinter of a 4 MiB page in the
      * region lin >> 22 == r (INVLPG then scans the sets it covers) */
@@ -98,6 +99,8 @@ struct mmu {
 #define TLB_DEFAULT_SETS 1024u
 #define TLB_DEFAULT_WAYS 1u
 
+/* sets: a power of two, at least 2 (the fast path's page-crossing test
+ * relies on it); ways: 1..64. */
 int mmu_init(struct mmu *m, struct phys *phys, unsigned sets, unsigned ways);
 void mmu_free(struct mmu *m);
 /* Parse "--tlb" values: "SETSxWAYS" or "i386". Returns 0 or -1. */
@@ -134,10 +137,18 @@ unsigned tlb_snapshot(const struct mmu *m, struct tlb_snap *out, unsigned max);
  * it so that writes reach phys and invalidate decodes. */
 void mmu_mark_code(struct mmu *m, uint32_t phys_addr);
 
+/* Way 0 of lin's set: the only entry the fast path looks at. */
 static inline struct tlb_entry *mmu_tlb_slot(struct mmu *m, uint32_t lin)
 {
-    return &m->tlb.ent[((lin >> 12) & m->tlb.set_mask) * m->tlb.ways];
+    return &m->tlb.ent[(lin >> 12) & m->tlb.set_mask];
 }
+
+/* The fast-path test: the tag is compared with the page of the access's
+ * LAST byte while the set comes from its first byte. A page-crossing access
+ * never matches: its first byte's set holds pages congruent to the first
+ * page modulo the number of sets, never the next page (there are at least
+ * 2 sets). */
+#define MMU_FAST_TAG(lin, size) (((lin) + (uint32_t)(size) - 1u) & ~0xfffu)
 
 #define MMU_LIKELY(x) __builtin_expect(!!(x), 1)
 
@@ -145,8 +156,7 @@ static inline struct tlb_entry *mmu_tlb_slot(struct mmu *m, uint32_t lin)
     static inline uint32_t mmu_read##bits(struct mmu *m, uint32_t lin)             \
     {                                                                              \
         struct tlb_entry *e = mmu_tlb_slot(m, lin);                                \
-        if (MMU_LIKELY(e->tag_read[m->user] == (lin & ~0xfffu) &&                  \
-                       (lin & 0xfffu) <= 0x1000u - (bits) / 8)) {                  \
+        if (MMU_LIKELY(e->tag_read[m->user] == MMU_FAST_TAG(lin, (bits) / 8))) {   \
             uint##bits##_t v;                                                      \
             m->tlb.st.hits++;                                                      \
             memcpy(&v, (const void *)(e->addend + lin), sizeof v);                 \
@@ -163,8 +173,7 @@ MMU_FAST_READ(32)
     static inline void mmu_write##bits(struct mmu *m, uint32_t lin, uint32_t val)  \
     {                                                                              \
         struct tlb_entry *e = mmu_tlb_slot(m, lin);                                \
-        if (MMU_LIKELY(e->tag_write[m->user] == (lin & ~0xfffu) &&                 \
-                       (lin & 0xfffu) <= 0x1000u - (bits) / 8)) {                  \
+        if (MMU_LIKELY(e->tag_write[m->user] == MMU_FAST_TAG(lin, (bits) / 8))) {  \
             uint##bits##_t v = (uint##bits##_t)val;                                \
             m->tlb.st.hits++;                                                      \
             memcpy((void *)(e->addend + lin), &v, sizeof v);                       \
@@ -182,8 +191,7 @@ MMU_FAST_WRITE(32)
 static inline uint32_t mmu_read_rmw(struct mmu *m, uint32_t lin, int size)
 {
     struct tlb_entry *e = mmu_tlb_slot(m, lin);
-    if (MMU_LIKELY(e->tag_write[m->user] == (lin & ~0xfffu) &&
-                   (lin & 0xfffu) <= 0x1000u - (unsigned)size)) {
+    if (MMU_LIKELY(e->tag_write[m->user] == MMU_FAST_TAG(lin, size))) {
         uint32_t v = 0;
         m->tlb.st.hits++;
         memcpy(&v, (const void *)(e->addend + lin), size);

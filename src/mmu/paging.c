@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "mmu/mmu.h"
 
@@ -52,7 +53,11 @@ static void set_entry_bits(struct mmu *m, struct paging_step *s, uint32_t bits)
 
 static bool walk(struct mmu *m, uint32_t lin, unsigned access, struct paging_walk *w, bool probe)
 {
-    *w = (struct paging_walk){ .lin = lin, .access = access, .probe = probe, .cr3 = m->cr3 };
+    memset(w, 0, sizeof *w);
+    w->lin = lin;
+    w->access = access;
+    w->probe = probe;
+    w->cr3 = m->cr3;
     w->user = m->user && !(access & MMU_SUPER);
     w->paging = m->cr0 & CR0_PG;
     uint32_t a20 = phys_a20_mask(m->phys);

@@ -24,6 +24,9 @@ struct phys {
     struct region regions[MAX_REGIONS];
     int nregions;
     uint8_t *code;   /* one bit per RAM page: holds decoded code */
+    uint8_t *shadow; /* one bit per RAM page: some region overlaps it, so it
+                        is not plain RAM (kept so the common case -- plain
+                        RAM -- is one bit test, not a walk of the regions) */
     void (*on_code_write)(void *ctx, uint32_t pa, uint32_t len);
     void *code_ctx;
 };
@@ -45,12 +48,14 @@ struct phys *phys_create(uint64_t ram_bytes, char *err, size_t errlen)
     void *ram = mmap(NULL, ram_bytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     uint8_t *code = calloc(ram_bytes / PHYS_PAGE_SIZE / 8 + 1, 1);
-    if (ram == MAP_FAILED || !code) {
+    uint8_t *shadow = calloc(ram_bytes / PHYS_PAGE_SIZE / 8 + 1, 1);
+    if (ram == MAP_FAILED || !code || !shadow) {
         snprintf(err, errlen, "cannot reserve %llu MiB of host memory for guest RAM",
                  (unsigned long long)(ram_bytes >> 20));
         if (ram != MAP_FAILED)
             munmap(ram, ram_bytes);
         free(code);
+        free(shadow);
         free(p);
         return NULL;
     }
@@ -58,6 +63,7 @@ struct phys *phys_create(uint64_t ram_bytes, char *err, size_t errlen)
     p->ram_size = (uint32_t)ram_bytes;
     p->a20_mask = ~0u;
     p->code = code;
+    p->shadow = shadow;
     return p;
 }
 
@@ -69,6 +75,7 @@ void phys_destroy(struct phys *p)
     for (int i = 0; i < p->nregions; i++)
         free(p->regions[i].data);
     free(p->code);
+    free(p->shadow);
     free(p);
 }
 
@@ -85,12 +92,29 @@ static bool overlaps(const struct phys *p, uint32_t base, uint32_t len)
     return false;
 }
 
+static inline bool shadowed(const struct phys *p, uint32_t pa)
+{
+    return (p->shadow[pa >> 15] >> ((pa >> 12) & 7)) & 1;
+}
+
+/* [pa, pa+len) lies in RAM pages that no region overlaps (len <= 4 KiB). */
+static inline bool plain_ram(const struct phys *p, uint32_t pa, uint32_t len)
+{
+    uint32_t last = pa + len - 1;
+    if (last < pa || last >= p->ram_size || shadowed(p, pa))
+        return false;
+    return ((pa ^ last) >> PHYS_PAGE_SHIFT) == 0 || !shadowed(p, last);
+}
+
 static int add_region(struct phys *p, struct region r)
 {
     if (r.len == 0 || (uint64_t)r.base + r.len > (1ull << 32) ||
         p->nregions == MAX_REGIONS || overlaps(p, r.base, r.len))
         return -1;
     p->regions[p->nregions++] = r;
+    for (uint64_t a = r.base & ~(uint64_t)(PHYS_PAGE_SIZE - 1); a < (uint64_t)r.base + r.len && a < p->ram_size;
+         a += PHYS_PAGE_SIZE)
+        p->shadow[a >> 15] |= (uint8_t)(1u << ((a >> 12) & 7));
     return 0;
 }
 
@@ -138,9 +162,25 @@ enum phys_kind phys_kind_at(const struct phys *p, uint32_t pa)
     return pa < p->ram_size ? PHYS_RAM : PHYS_OPEN_BUS;
 }
 
+uint8_t *phys_host_page_rw(struct phys *p, uint32_t pa, bool *writable)
+{
+    uint32_t page = pa & ~(PHYS_PAGE_SIZE - 1);
+    if (plain_ram(p, page, PHYS_PAGE_SIZE)) {
+        *writable = true;
+        return p->ram + page;
+    }
+    *writable = false;
+    uint8_t *host = phys_host_page(p, page, false);
+    if (host)
+        *writable = phys_host_page(p, page, true) != NULL;
+    return host;
+}
+
 uint8_t *phys_host_page(struct phys *p, uint32_t pa, bool write)
 {
     uint32_t page = pa & ~(PHYS_PAGE_SIZE - 1);
+    if (plain_ram(p, page, PHYS_PAGE_SIZE))
+        return p->ram + page;
     const struct region *r = region_at(p, page);
     if (r) {
         if (r->kind == PHYS_ROM && !write && page - r->base + PHYS_PAGE_SIZE <= r->len)
@@ -184,7 +224,9 @@ static void write_byte(struct phys *p, uint32_t pa, uint8_t v)
     }
 }
 
-uint32_t phys_read(struct phys *p, uint32_t pa, int size)
+/* Regions, open bus, and RAM accesses that touch a shadowed page. Kept out
+ * of line so that the plain-RAM case needs no stack frame. */
+static uint32_t __attribute__((noinline)) read_slow(struct phys *p, uint32_t pa, int size)
 {
     const struct region *r = region_at(p, pa);
     if (r && r->kind == PHYS_MMIO && pa - r->base + size <= r->len)
@@ -200,7 +242,30 @@ uint32_t phys_read(struct phys *p, uint32_t pa, int size)
     return v;
 }
 
-void phys_write(struct phys *p, uint32_t pa, uint32_t val, int size)
+uint32_t phys_read(struct phys *p, uint32_t pa, int size)
+{
+    if (plain_ram(p, pa, (uint32_t)size)) {
+        const uint8_t *h = p->ram + pa;   /* little-endian host */
+        if (size == 4) {
+            uint32_t v;
+            memcpy(&v, h, 4);
+            return v;
+        }
+        if (size == 2) {
+            uint16_t v;
+            memcpy(&v, h, 2);
+            return v;
+        }
+        if (size == 1)
+            return *h;
+        uint32_t v = 0;   /* 3: one half of a page-crossing access */
+        memcpy(&v, h, size);
+        return v;
+    }
+    return read_slow(p, pa, size);
+}
+
+static void __attribute__((noinline)) write_slow(struct phys *p, uint32_t pa, uint32_t val, int size)
 {
     const struct region *r = region_at(p, pa);
     if (r && r->kind == PHYS_MMIO && pa - r->base + size <= r->len) {
@@ -216,6 +281,28 @@ void phys_write(struct phys *p, uint32_t pa, uint32_t val, int size)
     }
     for (int i = 0; i < size; i++)
         write_byte(p, pa + i, (uint8_t)(val >> (8 * i)));
+}
+
+void phys_write(struct phys *p, uint32_t pa, uint32_t val, int size)
+{
+    if (plain_ram(p, pa, (uint32_t)size)) {
+        code_check(p, pa, size);
+        if (((pa + size - 1) ^ pa) >> PHYS_PAGE_SHIFT)
+            code_check(p, pa + size - 1, size);
+        uint8_t *h = p->ram + pa;
+        if (size == 4) {
+            memcpy(h, &val, 4);
+        } else if (size == 2) {
+            uint16_t v = (uint16_t)val;
+            memcpy(h, &v, 2);
+        } else if (size == 1) {
+            *h = (uint8_t)val;
+        } else {
+            memcpy(h, &val, size);   /* 3: one half of a page-crossing access */
+        }
+        return;
+    }
+    write_slow(p, pa, val, size);
 }
 
 void phys_read_block(struct phys *p, uint32_t pa, void *dst, uint32_t len)

@@ -47,6 +47,9 @@ enum phys_kind phys_kind_at(const struct phys *p, uint32_t pa);
 /* Host pointer to the page holding pa if it is RAM (or ROM and !write), else
  * NULL. Valid for the rest of that 4 KiB page. Does not apply A20. */
 uint8_t *phys_host_page(struct phys *p, uint32_t pa, bool write);
+/* The same for reading, telling in *writable whether writes may use it too
+ * (RAM: yes; ROM: no). One lookup for the TLB fill. */
+uint8_t *phys_host_page_rw(struct phys *p, uint32_t pa, bool *writable);
 
 /* Accesses of 1, 2 or 4 bytes at any alignment (split at region edges). */
 uint32_t phys_read(struct phys *p, uint32_t pa, int size);

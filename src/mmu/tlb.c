@@ -6,7 +6,10 @@
  * fast-path tag equals lin_page only if that access kind is allowed by the
  * cached rights and may go straight to host memory (RAM or ROM for reads;
  * RAM that holds no decoded code and whose D bit is known set, for writes).
- * A 4 MiB page is cached as 4 KiB splinters marked large. */
+ * A 4 MiB page is cached as 4 KiB splinters marked large.
+ *
+ * Layout: way 0 of every set first (ent[set], what the fast path reads),
+ * then ways 1.. of set s at ent[sets + s * (ways - 1) + way - 1]. */
 #include "mmu/tlb.h"
 
 #include <string.h>
@@ -20,34 +23,49 @@ void tlb_entry_clear(struct tlb_entry *e)
     e->tag_write[0] = e->tag_write[1] = TLB_INVALID_TAG;
 }
 
+static struct tlb_entry *way(struct tlb *t, unsigned set, unsigned w)
+{
+    return w == 0 ? &t->ent[set] : &t->ent[t->sets + set * (t->ways - 1) + w - 1];
+}
+
+static unsigned set_of(const struct tlb *t, uint32_t lin) { return (lin >> 12) & t->set_mask; }
+
+/* Make way k the most recent: ways 0..k-1 move down one place. */
+static struct tlb_entry *to_front(struct tlb *t, unsigned set, unsigned k)
+{
+    if (k) {
+        struct tlb_entry e = *way(t, set, k);
+        for (unsigned w = k; w > 0; w--)
+            *way(t, set, w) = *way(t, set, w - 1);
+        *way(t, set, 0) = e;
+    }
+    return way(t, set, 0);
+}
+
 struct tlb_entry *tlb_lookup(struct mmu *m, uint32_t lin)
 {
-    struct tlb_entry *set = mmu_tlb_slot(m, lin);
+    struct tlb *t = &m->tlb;
+    unsigned set = set_of(t, lin);
     uint32_t page = lin & ~0xfffu;
-    for (unsigned w = 0; w < m->tlb.ways; w++) {
-        if (set[w].valid && set[w].lin_page == page) {
-            if (w) {
-                struct tlb_entry hit = set[w];
-                memmove(&set[1], &set[0], w * sizeof *set);
-                set[0] = hit;
-            }
-            return &set[0];
-        }
+    for (unsigned w = 0; w < t->ways; w++) {
+        struct tlb_entry *e = way(t, set, w);
+        if (e->valid && e->lin_page == page)
+            return to_front(t, set, w);
     }
     return NULL;
 }
 
 static void set_tags(struct mmu *m, struct tlb_entry *e)
 {
-    uint8_t *host = phys_host_page(m->phys, e->phys_page, false);
+    bool writable;
+    uint8_t *host = phys_host_page_rw(m->phys, e->phys_page, &writable);
     if (!host)
         return;   /* MMIO or open bus: every access goes the slow way */
     e->addend = (uintptr_t)host - e->lin_page;
     e->tag_read[0] = e->lin_page;
     if (e->user_ok)
         e->tag_read[1] = e->lin_page;
-    if (!e->dirty || !phys_host_page(m->phys, e->phys_page, true) ||
-        phys_is_code(m->phys, e->phys_page))
+    if (!e->dirty || !writable || phys_is_code(m->phys, e->phys_page))
         return;
     if (tlb_permits(e, false, true))
         e->tag_write[0] = e->lin_page;
@@ -57,25 +75,24 @@ static void set_tags(struct mmu *m, struct tlb_entry *e)
 
 struct tlb_entry *tlb_fill(struct mmu *m, const struct paging_walk *w)
 {
-    struct tlb_entry *set = mmu_tlb_slot(m, w->lin);
+    struct tlb *t = &m->tlb;
+    unsigned set = set_of(t, w->lin);
     uint32_t page = w->lin & ~0xfffu;
-    /* The ways above the one we reuse move down one place: reuse the entry
-     * for this page if there is one, else the first free way, else the
-     * LRU way (drops may leave free ways anywhere in a set). */
-    unsigned shift = m->tlb.ways - 1, free_way = m->tlb.ways;
-    for (unsigned i = 0; i < m->tlb.ways; i++) {
-        if (set[i].valid && set[i].lin_page == page) {
+    /* Reuse the entry for this page if there is one, else the first free
+     * way, else the LRU way (drops may leave free ways anywhere in a set). */
+    unsigned k = t->ways - 1, free_way = t->ways;
+    for (unsigned i = 0; i < t->ways; i++) {
+        struct tlb_entry *e = way(t, set, i);
+        if (e->valid && e->lin_page == page) {
             free_way = i;
             break;
         }
-        if (!set[i].valid && free_way == m->tlb.ways)
+        if (!e->valid && free_way == t->ways)
             free_way = i;
     }
-    if (free_way < m->tlb.ways)
-        shift = free_way;
-    memmove(&set[1], &set[0], shift * sizeof *set);
-
-    struct tlb_entry *e = &set[0];
+    if (free_way < t->ways)
+        k = free_way;
+    struct tlb_entry *e = to_front(t, set, k);
     tlb_entry_clear(e);
     e->valid = 1;
     e->lin_page = page;
@@ -105,11 +122,11 @@ unsigned tlb_drop(struct mmu *m, uint32_t lin)
 {
     struct tlb *t = &m->tlb;
     uint32_t page = lin & ~0xfffu, region = lin >> 22;
-    unsigned dropped = 0;
-    struct tlb_entry *set = mmu_tlb_slot(m, lin);
+    unsigned dropped = 0, set = set_of(t, lin);
     for (unsigned w = 0; w < t->ways; w++) {
-        if (set[w].valid && set[w].lin_page == page) {
-            tlb_entry_clear(&set[w]);
+        struct tlb_entry *e = way(t, set, w);
+        if (e->valid && e->lin_page == page) {
+            tlb_entry_clear(e);
             dropped++;
         }
     }
@@ -118,10 +135,11 @@ unsigned tlb_drop(struct mmu *m, uint32_t lin)
     /* The 1024 pages of the region fall in min(sets, 1024) distinct sets. */
     unsigned nsets = t->sets < 1024 ? t->sets : 1024;
     for (unsigned i = 0; i < nsets; i++) {
-        struct tlb_entry *s = &t->ent[(((region << 10) + i) & t->set_mask) * t->ways];
+        unsigned s = ((region << 10) + i) & t->set_mask;
         for (unsigned w = 0; w < t->ways; w++) {
-            if (s[w].valid && s[w].large && (s[w].lin_page >> 22) == region) {
-                tlb_entry_clear(&s[w]);
+            struct tlb_entry *e = way(t, s, w);
+            if (e->valid && e->large && (e->lin_page >> 22) == region) {
+                tlb_entry_clear(e);
                 dropped++;
             }
         }
@@ -162,11 +180,11 @@ void tlb_close_writes_to(struct mmu *m, uint32_t phys_page)
 
 unsigned tlb_snapshot(const struct mmu *m, struct tlb_snap *out, unsigned max)
 {
-    const struct tlb *t = &m->tlb;
+    struct tlb *t = (struct tlb *)&m->tlb;   /* way() is read-only here */
     unsigned count = 0;
     for (unsigned s = 0; s < t->sets; s++) {
         for (unsigned w = 0; w < t->ways; w++) {
-            const struct tlb_entry *e = &t->ent[s * t->ways + w];
+            const struct tlb_entry *e = way(t, s, w);
             if (!e->valid)
                 continue;
             if (count < max) {

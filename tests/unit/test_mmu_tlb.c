@@ -321,6 +321,7 @@ START_TEST(tlb_geometry_strings_parse)
     ck_assert_int_eq(mmu_parse_tlb_geometry("64x", &s, &w), -1);
     ck_assert_int_eq(mmu_parse_tlb_geometry("64x2z", &s, &w), -1);
     ck_assert_int_eq(mmu_parse_tlb_geometry("0x1", &s, &w), -1);
+    ck_assert_int_eq(mmu_parse_tlb_geometry("1x32", &s, &w), -1);   /* at least 2 sets */
 }
 END_TEST
 
@@ -411,6 +412,41 @@ START_TEST(format_explains_a_fault_and_truncates_safely)
 }
 END_TEST
 
+/* Two adjacent lin pages on non-adjacent frames, both in the TLB: an
+ * access across them must not be served from the first frame's host page. */
+static void crossing_reads_both_frames(void)
+{
+    map4k(0x20000, 0x100000, PG_P | PG_RW | PG_US | PG_A | PG_D);
+    map4k(0x21000, 0x300000, PG_P | PG_RW | PG_US | PG_A | PG_D);
+    phys_write(H->p, 0x100ffc, 0x44332211, 4);
+    phys_write(H->p, 0x101000, 0x88776655, 4);   /* host-adjacent, wrong frame */
+    phys_write(H->p, 0x300000, 0xccbbaa99, 4);
+    ck_assert_uint_eq(mmu_read8(&H->m, 0x20000), 0);
+    ck_assert_uint_eq(mmu_read8(&H->m, 0x21000), 0x99);
+    ck_assert_uint_eq(mmu_read32(&H->m, 0x20ffe), 0xaa994433);
+    ck_assert_uint_eq(mmu_read16(&H->m, 0x20fff), 0x9944);
+    ck_assert_uint_eq(mmu_read32(&H->m, 0x20ffc), 0x44332211);   /* fits: fast */
+    mmu_write32(&H->m, 0x20ffd, 0x01020304);
+    ck_assert_uint_eq(phys_read(H->p, 0x100ffc, 4), 0x02030411);
+    ck_assert_uint_eq(phys_read(H->p, 0x300000, 4), 0xccbbaa01);
+    ck_assert_uint_eq(phys_read(H->p, 0x101000, 4), 0x88776655);
+    ck_assert_uint_eq(mmu_read_rmw(&H->m, 0x20fff, 2), 0x0102);
+}
+
+START_TEST(page_crossing_access_never_takes_the_fast_path)
+{
+    crossing_reads_both_frames();
+}
+END_TEST
+
+START_TEST(page_crossing_access_never_takes_the_fast_path_with_2_sets)
+{
+    teardown();
+    start(2, 2);
+    crossing_reads_both_frames();
+}
+END_TEST
+
 static uint32_t mmio_reads;
 static uint32_t mmio_read(void *ctx, uint32_t off, int size)
 {
@@ -491,6 +527,8 @@ int main(void)
     tcase_add_test(tc, events_record_fault_cr3_flush_and_invlpg);
     tcase_add_test(tc, probe_changes_nothing_and_walk_sets_accessed);
     tcase_add_test(tc, format_explains_a_fault_and_truncates_safely);
+    tcase_add_test(tc, page_crossing_access_never_takes_the_fast_path);
+    tcase_add_test(tc, page_crossing_access_never_takes_the_fast_path_with_2_sets);
     tcase_add_test(tc, mmio_page_reads_reach_the_device_on_every_access);
     tcase_add_test(tc, writes_to_a_code_page_take_the_slow_path);
     tcase_add_test(tc, paging_off_maps_linear_to_physical_through_a20);
