@@ -1,6 +1,8 @@
-/* A floppy disk controller (82077AA subset, PC/AT mode) at 0x3F0-0x3F7
- * (less 0x3F6, which belongs to the IDE controller), on DMA channel 2 and
- * IRQ 6, with one 1.44 MB 3.5" drive (A:) backed by an image file. Sectors
+/* A floppy disk controller (82077AA subset, PC/AT mode) at 0x3F2-0x3F5 and
+ * 0x3F7 (SRA/SRB at 0x3F0/1 exist only in PS/2 mode; 0x3F6 is the IDE
+ * controller's), on DMA channel 2 and IRQ 6, with one 1.44 MB 3.5" drive
+ * (A:) backed by an image file. Reset leaves it as a BIOS would: out of
+ * reset with DMA/IRQ enabled and no interrupt pending. Sectors
  * written by the guest are written through to the file at once; fdc_flush
  * makes them durable (the machine calls it at exit and on SIGINT/SIGTERM). */
 #ifndef PAGODA_FDC_H
