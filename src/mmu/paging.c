@@ -51,14 +51,15 @@ static void set_entry_bits(struct mmu *m, struct paging_step *s, uint32_t bits)
         phys_write(m->phys, s->addr, now | bits, 4);
 }
 
-static bool walk(struct mmu *m, uint32_t lin, unsigned access, struct paging_walk *w, bool probe)
+static bool walk(struct mmu *m, uint32_t cr3, bool user, uint32_t lin, unsigned access,
+                 struct paging_walk *w, bool probe)
 {
     memset(w, 0, sizeof *w);
     w->lin = lin;
     w->access = access;
     w->probe = probe;
-    w->cr3 = m->cr3;
-    w->user = m->user && !(access & MMU_SUPER);
+    w->cr3 = cr3;
+    w->user = user && !(access & MMU_SUPER);
     w->paging = m->cr0 & CR0_PG;
     uint32_t a20 = phys_a20_mask(m->phys);
     if (!w->paging) {
@@ -73,7 +74,7 @@ static bool walk(struct mmu *m, uint32_t lin, unsigned access, struct paging_wal
     struct paging_step *pd = &w->step[w->nsteps++];
     pd->level = PAGING_PDE;
     pd->index = lin >> 22;
-    pd->addr = ((m->cr3 & PG_FRAME) | (lin >> 22) * 4) & a20;
+    pd->addr = ((cr3 & PG_FRAME) | (lin >> 22) * 4) & a20;
     pd->value = read_entry(m, pd->addr, probe, &unreadable);
     if (unreadable)
         return fault(w, 0, "PDE lies in MMIO (not read by a probe)");
@@ -129,12 +130,18 @@ static bool walk(struct mmu *m, uint32_t lin, unsigned access, struct paging_wal
 
 bool paging_walk(struct mmu *m, uint32_t lin, unsigned access, struct paging_walk *w)
 {
-    return walk(m, lin, access, w, false);
+    return walk(m, m->cr3, m->user, lin, access, w, false);
 }
 
 bool paging_probe(struct mmu *m, uint32_t lin, unsigned access, struct paging_walk *w)
 {
-    return walk(m, lin, access, w, true);
+    return walk(m, m->cr3, m->user, lin, access, w, true);
+}
+
+bool paging_probe_as(struct mmu *m, uint32_t cr3, bool user, uint32_t lin, unsigned access,
+                     struct paging_walk *w)
+{
+    return walk(m, cr3, user, lin, access, w, true);
 }
 
 /* Append to a bounded buffer, counting what the full text needs. */

@@ -84,6 +84,12 @@ bool paging_walk(struct mmu *m, uint32_t lin, unsigned access, struct paging_wal
  * read: the walk then stops with a fault whose why says so). */
 bool paging_probe(struct mmu *m, uint32_t lin, unsigned access, struct paging_walk *w);
 
+/* A probe through another address space (e.g. a process that is not
+ * running): page directory at cr3, access made at CPL 3 if user. CR0 and
+ * CR4 are the current ones. */
+bool paging_probe_as(struct mmu *m, uint32_t cr3, bool user, uint32_t lin, unsigned access,
+                     struct paging_walk *w);
+
 /* Human-readable multi-line account of a walk. Returns the length that
  * the full text needs (like snprintf); the text is truncated to len. */
 size_t paging_walk_format(const struct paging_walk *w, char *buf, size_t len);

@@ -395,6 +395,23 @@ START_TEST(probe_changes_nothing_and_walk_sets_accessed)
 }
 END_TEST
 
+START_TEST(probe_as_walks_another_address_space)
+{
+    /* PD2 maps lin 4 MiB..8 MiB too, through its own table */
+    phys_write(H->p, PD2 + 4, 0x15000 | PG_P | PG_US, 4);
+    phys_write(H->p, 0x15000 + 3 * 4, 0x77000 | PG_P | PG_US, 4);
+    struct paging_walk w;
+    ck_assert(!paging_probe(&H->m, 0x403000, MMU_READ, &w));     /* not in PD */
+    ck_assert_uint_eq(w.err, 0);
+    ck_assert(paging_probe_as(&H->m, PD2, true, 0x403004, MMU_READ, &w));
+    ck_assert_uint_eq(w.phys, 0x77004);
+    ck_assert_uint_eq(w.cr3, PD2);
+    ck_assert(!paging_probe_as(&H->m, PD2, true, 0x403004, MMU_WRITE, &w));
+    ck_assert_uint_eq(w.err, PF_P | PF_W | PF_U);
+    ck_assert_uint_eq(phys_read(H->p, 0x15000 + 3 * 4, 4) & PG_A, 0);
+}
+END_TEST
+
 START_TEST(format_explains_a_fault_and_truncates_safely)
 {
     map4k(0xf000, 0x1f000, PG_P | PG_US);
@@ -527,6 +544,7 @@ int main(void)
     tcase_add_test(tc, events_record_fault_cr3_flush_and_invlpg);
     tcase_add_test(tc, probe_changes_nothing_and_walk_sets_accessed);
     tcase_add_test(tc, format_explains_a_fault_and_truncates_safely);
+    tcase_add_test(tc, probe_as_walks_another_address_space);
     tcase_add_test(tc, page_crossing_access_never_takes_the_fast_path);
     tcase_add_test(tc, page_crossing_access_never_takes_the_fast_path_with_2_sets);
     tcase_add_test(tc, mmio_page_reads_reach_the_device_on_every_access);
