@@ -111,7 +111,7 @@ kaccess_done:
     ret
 
 /* uint32_t uaccess(uint32_t lin, int kind, uint32_t val): the same access
- * from ring 3. Drops to ring 3 with an IRET, comes back with INT 0x80,
+ * from ring 3 (kind 3: reload DS, an implicit supervisor read of the GDT). Drops to ring 3 with an IRET, comes back with INT 0x80,
  * whose entry discards its frame and returns from uaccess. */
     .globl uaccess
 uaccess:
@@ -141,11 +141,16 @@ user_code:
     je 1f
     cmp $2, %ebx
     je 2f
+    cmp $3, %ebx
+    je 3f
     mov (%eax), %edx
     jmp user_done
 1:  mov %edx, (%eax)
     jmp user_done
 2:  jmp *%eax
+3:  mov $USER_DS, %ecx          /* kind 3: a descriptor load (GDT read) */
+    mov %ecx, %ds
+    jmp user_done
 user_done:
     int $0x80
 

@@ -6,7 +6,8 @@
  * x86 checks itself; run_probe.sh compares runs on QEMU and on Pagoda.
  *
  * Memory: 0..4 MiB identity-mapped by 4 KiB user/read-write pages (the
- * probe, its tables and the test frames at 3 MiB); lin 8..12 MiB through
+ * probe, its tables and the test frames at 3 MiB; the page of the GDT, IDT
+ * and TSS is supervisor-only); lin 8..12 MiB through
  * pt_test (the 4 KiB cases); lin 12..16 MiB is a 4 MiB page onto phys 0
  * (the 4 MiB cases), so each case's frame is at phys 3 MiB + 4 KiB * k. */
 #include <stdint.h>
@@ -32,7 +33,7 @@
 #define LIN4M(k)  (0x00c00000u + FRAME(k))
 #define OFF 0x10u   /* where each frame holds its marker (and "jmp *%ecx") */
 
-enum { READ, WRITE, FETCH };
+enum { READ, WRITE, FETCH, LOAD_DS };
 
 extern const uint32_t exc_table[32];
 extern const uint32_t syscall_entry_addr;
@@ -46,9 +47,18 @@ void unexpected_exception(const uint32_t *frame) __attribute__((noreturn));
 static uint32_t pd[1024] __attribute__((aligned(4096)));
 static uint32_t pt0[1024] __attribute__((aligned(4096)));
 static uint32_t pt_test[1024] __attribute__((aligned(4096)));
-static uint64_t gdt[6];
-static uint64_t idt[256];
-static uint32_t tss[26];
+/* The GDT, IDT and TSS share one page that ring 3 may not touch: every
+ * interrupt, #PF and INT 0x80 from ring 3 reads them with implicit
+ * supervisor accesses (SDM §4.6: these are supervisor-mode accesses
+ * whatever the CPL), so every ring-3 case also probes that rule. */
+static struct {
+    uint64_t gdt[6];
+    uint64_t idt[256];
+    uint32_t tss[26];
+} sys __attribute__((aligned(4096)));
+#define gdt sys.gdt
+#define idt sys.idt
+#define tss sys.tss
 
 /* ---- port I/O, control registers ---- */
 
@@ -147,10 +157,11 @@ static uint64_t gate(uint32_t handler, uint8_t dpl)
 
 static void tables_init(void)
 {
-    gdt[1] = seg(0, 0xfffff, 0x9a, 0xc0);   /* 0x08 ring 0 code */
-    gdt[2] = seg(0, 0xfffff, 0x92, 0xc0);   /* 0x10 ring 0 data */
-    gdt[3] = seg(0, 0xfffff, 0xfa, 0xc0);   /* 0x1b ring 3 code */
-    gdt[4] = seg(0, 0xfffff, 0xf2, 0xc0);   /* 0x23 ring 3 data */
+    /* accessed bits preset: loading a selector then never writes the GDT */
+    gdt[1] = seg(0, 0xfffff, 0x9b, 0xc0);   /* 0x08 ring 0 code */
+    gdt[2] = seg(0, 0xfffff, 0x93, 0xc0);   /* 0x10 ring 0 data */
+    gdt[3] = seg(0, 0xfffff, 0xfb, 0xc0);   /* 0x1b ring 3 code */
+    gdt[4] = seg(0, 0xfffff, 0xf3, 0xc0);   /* 0x23 ring 3 data */
     gdt[5] = seg((uint32_t)tss, sizeof tss - 1, 0x89, 0x00);   /* 0x28 TSS */
     tss[1] = (uint32_t)isr_stack_top;   /* ESP0 */
     tss[2] = 0x10;                      /* SS0 */
@@ -173,6 +184,7 @@ static void paging_init(void)
 {
     for (uint32_t i = 0; i < 1024; i++)
         pt0[i] = (i << 12) | PG_P | PG_RW | PG_US;
+    pt0[(uint32_t)&sys >> 12] &= ~PG_US;   /* system tables: supervisor only */
     pd[0] = (uint32_t)pt0 | PG_P | PG_RW | PG_US;
     write_cr3((uint32_t)pd);
     write_cr4(read_cr4() | CR4_PSE);
@@ -216,6 +228,8 @@ static const struct pcase cases[] = {
     { "cpl3-fetch-user-page", 3, FETCH, 0, 0, URW, PG_P | PG_US, 0, "ok" },
     { "cpl3-fetch-supervisor-pte", 3, FETCH, 0, 0, URW, PG_P, 0, "5" },
     { "cpl3-fetch-not-present", 3, FETCH, 0, 0, URW, PG_US, 0, "4" },
+    /* the GDT's page is supervisor-only: a selector load at CPL 3 reads it */
+    { "cpl3-descriptor-load-from-supervisor-page", 3, LOAD_DS, 0, 1, URW, URW, 0, "ok" },
     /* 4 MiB pages */
     { "4m-cpl0-read", 0, READ, 1, 0, URW, 0, 0, "ok" },
     { "4m-cpl0-write", 0, WRITE, 1, 0, URW, 0, 0, "ok" },
