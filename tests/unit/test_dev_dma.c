@@ -24,6 +24,14 @@ static uint64_t icount;
 static void out8(uint16_t port, uint8_t v) { iobus_out(bus, port, v, 1); }
 static uint8_t in8(uint16_t port) { return (uint8_t)iobus_in(bus, port, 1); }
 
+/* LSB then MSB, in that order (C leaves operand order unspecified). */
+static uint16_t in16_ff(uint16_t port)
+{
+    uint8_t lo = in8(port);
+    uint8_t hi = in8(port);
+    return (uint16_t)(lo | hi << 8);
+}
+
 static const uint16_t addr_port[8] = { 0x00, 0x02, 0x04, 0x06, 0xC0, 0xC4, 0xC8, 0xCC };
 static const uint16_t page_port[8] = { 0x87, 0x83, 0x81, 0x82, 0x8F, 0x8B, 0x89, 0x8A };
 
@@ -101,8 +109,8 @@ START_TEST(current_address_and_count_read_back_lsb_then_msb)
     uint8_t buf[16] = { 0 };
     dma_transfer(dma, 1, buf, 16, NULL);
     out8(0x0C, 0);
-    ck_assert_uint_eq(in8(0x02) | in8(0x02) << 8, 0x1244);
-    ck_assert_uint_eq(in8(0x03) | in8(0x03) << 8, 0x00EF);
+    ck_assert_uint_eq(in16_ff(0x02), 0x1244);
+    ck_assert_uint_eq(in16_ff(0x03), 0x00EF);
 }
 END_TEST
 
