@@ -421,7 +421,13 @@ static bool test_watermarks_sum_to_min_free_kbytes(void)
 	}
 	CHECK(sum <= (unsigned long)min_free_kbytes / 4 && sum + lowzones >= (unsigned long)min_free_kbytes / 4,
 	      "lowmem min watermarks sum to %lu pages, min_free_kbytes/4 = %d", sum, min_free_kbytes / 4);
-	CHECK((unsigned long)min_free_kbytes <= int_sqrt(totalram_pages * 4 * 16) + 1, "min_free_kbytes too big");
+	{
+		/* sqrt(16 * lowmem kB), or THP's 5% of lowmem at 512 MiB and up. */
+		unsigned long low_kb = (totalram_pages - totalhigh_pages) * 4;
+		unsigned long bound = max(int_sqrt(low_kb * 16) + 1, low_kb / 20 + 4);
+		CHECK((unsigned long)min_free_kbytes <= bound && min_free_kbytes >= 128,
+		      "min_free_kbytes %d outside [128, %lu]", min_free_kbytes, bound);
+	}
 	return true;
 }
 

@@ -722,6 +722,38 @@ void setup_per_zone_wmarks(void)
 	calculate_totalreserve_pages();
 }
 
+/*
+ * Debian's 6.1 kernel enables transparent hugepages (madvise) on machines
+ * of 512 MiB and more, and khugepaged's start-up raises min_free_kbytes
+ * (mm/khugepaged.c set_recommended_min_free_kbytes): room for
+ * 2 + MIGRATE_PCPTYPES^2 = 11 pageblocks per lowmem zone, capped at 5% of
+ * lowmem. This kernel has no THP, but it applies the same rule so that its
+ * watermarks line up with Debian's; the boot option "nothp" skips it.
+ */
+static void set_recommended_min_free_kbytes(void)
+{
+	extern char boot_command_line[];
+	unsigned long recommended_min, nr_zones = 0;
+	struct zone *zone;
+
+	if (totalram_pages < (512UL << (20 - PAGE_SHIFT)) || strstr(boot_command_line, "nothp"))
+		return;
+	for_each_populated_zone(zone)
+		if (zone_idx(zone) <= ZONE_NORMAL)
+			nr_zones++;
+	recommended_min = (1UL << pageblock_order) * nr_zones * 2;
+	recommended_min += (1UL << pageblock_order) * nr_zones * 3 * 3;
+	recommended_min = min(recommended_min, nr_free_buffer_pages() / 20);
+	recommended_min <<= PAGE_SHIFT - 10;
+	if (recommended_min > (unsigned long)min_free_kbytes) {
+		printk("raising min_free_kbytes from %d to %lu to help transparent hugepage allocations\n",
+		       min_free_kbytes, recommended_min);
+		min_free_kbytes = recommended_min;
+		setup_per_zone_wmarks();
+		setup_per_zone_lowmem_reserve();
+	}
+}
+
 /* min_free_kbytes = sqrt(lowmem_kbytes * 16), clamped to [128, 262144] (6.1). */
 void init_per_zone_wmark_min(void)
 {
@@ -730,6 +762,7 @@ void init_per_zone_wmark_min(void)
 	min_free_kbytes = clamp(int_sqrt(lowmem_kbytes * 16), 128UL, 262144UL);
 	setup_per_zone_wmarks();
 	setup_per_zone_lowmem_reserve();
+	set_recommended_min_free_kbytes();
 }
 
 unsigned long nr_free_highpages(void)
