@@ -98,8 +98,17 @@ static void apply_pending(struct pit_chan *c, uint64_t t)
 static void chan_state(struct pit_chan *c, uint64_t t, uint32_t *value, bool *out)
 {
     apply_pending(c, t);
-    if (!c->loaded || (!c->frozen && t < c->base)) {
+    if (!c->loaded) {
         *value = c->hold;
+        *out = c->idle_out;
+        return;
+    }
+    if (!c->frozen && t < c->base) {
+        /* Written but not yet in the counting element (one CLK): OUT is
+         * unchanged, and a read already sees the new count, as a CPU
+         * slower than the 8254's clock always does. */
+        uint32_t n = c->n % modulus(c);
+        *value = c->mode == 3 ? (n & ~1u) % modulus(c) : n;
         *out = c->idle_out;
         return;
     }

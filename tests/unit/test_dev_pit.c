@@ -105,6 +105,7 @@ START_TEST(mode2_count_runs_n_down_to_1_with_out_low_at_1)
 {
     out8(0x43, 0x34);
     write_word(0x40, 100);
+    ck_assert_uint_eq(read_word(0x40), 100);   /* before the load CLK too */
     at_clock(1);
     ck_assert_uint_eq(read_word(0x40), 100);
     at_clock(1 + 30);
