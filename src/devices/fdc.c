@@ -483,7 +483,7 @@ static void execute(struct fdc *f)
         break;
     case 0x0E: {                            /* DUMPREG */
         uint8_t res[10] = { f->pcn[0], f->pcn[1], f->pcn[2], f->pcn[3], f->srt_hut, f->hlt_nd,
-                            f->eot_last, (uint8_t)((f->lock ? 0x80 : 0) | (f->perp & 0x7F)),
+                            f->eot_last, (uint8_t)((f->lock ? 0x80 : 0) | (f->perp & 0x3F)),
                             f->config, f->pretrk };
         enter_result(f, res, 10, false);
         break;
@@ -497,7 +497,10 @@ static void execute(struct fdc *f)
         break;
     }
     case 0x12:                              /* PERPENDICULAR MODE */
-        f->perp = c[1];
+        /* GAP and WGATE always load; the drive bits D3-D0 only with OW. */
+        f->perp = (uint8_t)((f->perp & 0x3C) | (c[1] & 0x03));
+        if (c[1] & 0x80)
+            f->perp = (uint8_t)((f->perp & 0x03) | (c[1] & 0x3C));
         to_command(f);
         break;
     case 0x13:                              /* CONFIGURE */

@@ -253,6 +253,21 @@ START_TEST(configure_takes_three_parameter_bytes_without_result)
 }
 END_TEST
 
+START_TEST(perpendicular_mode_drive_bits_need_ow_and_show_in_dumpreg)
+{
+    uint8_t p[2] = { 0x12, 0x3F & ~0x04 }, d = 0x0E, r[10];   /* OW = 0: only GAP/WGATE */
+    cmd(p, 2);
+    cmd(&d, 1);
+    ck_assert_uint_eq(result(r, 10), 10);
+    ck_assert_uint_eq(r[7], 0x03);
+    p[1] = 0x80 | 0x04 << 2;                                   /* OW: drive 2 perpendicular */
+    cmd(p, 2);
+    cmd(&d, 1);
+    result(r, 10);
+    ck_assert_uint_eq(r[7], 0x10);
+}
+END_TEST
+
 START_TEST(recalibrate_interrupts_after_the_step_time_with_se)
 {
     seek(0, 7);
@@ -542,6 +557,7 @@ int main(void)
     tcase_add_test(tc, msr_walks_command_then_result_phase);
     tcase_add_test(tc, version_dumpreg_lock_and_partid_identify_a_post_1991_82077);
     tcase_add_test(tc, configure_takes_three_parameter_bytes_without_result);
+    tcase_add_test(tc, perpendicular_mode_drive_bits_need_ow_and_show_in_dumpreg);
     tcase_add_test(tc, recalibrate_interrupts_after_the_step_time_with_se);
     tcase_add_test(tc, recalibrate_of_a_missing_drive_ends_with_equipment_check);
     tcase_add_test(tc, new_disk_sets_disk_change_until_a_seek);
