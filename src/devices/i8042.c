@@ -42,6 +42,7 @@ struct i8042 {
     bool obf, obuf_aux;
     uint8_t pending;          /* controller command waiting for its data byte */
     struct byteq ctrl, kbd, aux;
+    struct byteq ctrl_aux;    /* 0xD3 bytes: the controller's own, marked as aux */
     /* the keyboard */
     uint8_t kbd_pending;      /* keyboard command waiting for its parameter */
     bool scanning;
@@ -119,6 +120,8 @@ static void refill(struct i8042 *k)
         uint8_t b;
         if (pop(&k->ctrl, &b)) {
             k->obuf_aux = false;
+        } else if (pop(&k->ctrl_aux, &b)) {
+            k->obuf_aux = true;
         } else if (!(k->ram[0] & CB_KBD_OFF) && pop(&k->kbd, &b)) {
             k->obuf_aux = false;
         } else if (!(k->ram[0] & CB_AUX_OFF) && pop(&k->aux, &b)) {
@@ -253,8 +256,10 @@ static void write_data(struct i8042 *k, uint8_t v)
     }
     switch (cmd) {
     case 0xD1: write_outport(k, v); break;
-    case 0xD2: push(&k->kbd, v); refill(k); break;   /* as if the keyboard sent it */
-    case 0xD3: push(&k->aux, v); refill(k); break;
+    /* The controller writes these into its output buffer itself, so a
+     * disabled interface does not hold them back. */
+    case 0xD2: push(&k->ctrl, v); refill(k); break;
+    case 0xD3: push(&k->ctrl_aux, v); refill(k); break;
     case 0xD4: aux_write(k); break;
     default:
         kbd_command(k, v);
@@ -355,6 +360,7 @@ void i8042_reset(struct i8042 *k)
     memset(&k->ctrl, 0, sizeof k->ctrl);
     memset(&k->kbd, 0, sizeof k->kbd);
     memset(&k->aux, 0, sizeof k->aux);
+    memset(&k->ctrl_aux, 0, sizeof k->ctrl_aux);
     k->kbd_pending = 0;
     k->scanning = true;
     k->scanset = 2;

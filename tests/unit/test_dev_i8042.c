@@ -221,6 +221,21 @@ START_TEST(write_aux_output_buffer_loops_back_as_aux_data)
 }
 END_TEST
 
+START_TEST(aux_loopback_works_with_the_aux_interface_disabled)
+{
+    out8(0x64, 0xA7);                  /* Linux's i8042_check_aux order */
+    out8(0x64, 0xD3);
+    out8(0x60, 0x5A);
+    ck_assert_uint_eq(in8(0x64) & 0x21, 0x21);
+    ck_assert_uint_eq(in8(0x60), 0x5A);
+    out8(0x64, 0x20);
+    ck_assert_uint_eq(read_data() & 0x20, 0x20);   /* AUXDIS shows in the command byte */
+    out8(0x64, 0xA8);
+    out8(0x64, 0x20);
+    ck_assert_uint_eq(read_data() & 0x20, 0x00);
+}
+END_TEST
+
 START_TEST(aux_device_write_times_out_with_no_mouse)
 {
     out8(0x64, 0xD4);
@@ -272,6 +287,7 @@ int main(void)
     tcase_add_test(tc, command_byte_bit0_clear_keeps_irq1_low);
     tcase_add_test(tc, disabled_keyboard_holds_keys_until_enabled);
     tcase_add_test(tc, write_aux_output_buffer_loops_back_as_aux_data);
+    tcase_add_test(tc, aux_loopback_works_with_the_aux_interface_disabled);
     tcase_add_test(tc, aux_device_write_times_out_with_no_mouse);
     tcase_add_test(tc, set_a20_helper_goes_through_the_callback);
     tcase_add_test(tc, led_command_takes_a_parameter_and_acks_both);
