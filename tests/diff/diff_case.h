@@ -1,0 +1,58 @@
+/* The differential test's case and result records, shared by the 32-bit
+ * native executor (tests/diff/native/) and the 64-bit test that runs the
+ * same cases on Pagoda's CPU. Only fixed-width fields: both builds see the
+ * same layout, and records travel as raw bytes through a pipe.
+ *
+ * Address map (identical natively and in the guest, which runs flat with
+ * paging off, so linear == physical):
+ *   DIFF_CODE_PAGE .. +4 KiB   code page; the instruction sits at DIFF_CODE_ADDR,
+ *                              every other byte is INT3 (a branch lands on one)
+ *   DIFF_DATA_ADDR .. +DIFF_DATA_SIZE   the data area every memory operand hits
+ *   FS (and ES when DIFF_F_ES_ALT) have base DIFF_DATA_ADDR, so 16-bit
+ *   addressing (67 prefix, EA < 64 KiB) can reach the data area too. */
+#ifndef PAGODA_DIFF_CASE_H
+#define PAGODA_DIFF_CASE_H
+
+#include <stdint.h>
+
+#define DIFF_CODE_PAGE  0x00100000u
+#define DIFF_CODE_ADDR  (DIFF_CODE_PAGE + 0x800u)
+#define DIFF_DATA_ADDR  0x00200000u
+#define DIFF_DATA_SIZE  256u
+#define DIFF_CODE_MAX   16u
+
+#define DIFF_MAGIC      0x46464944u /* "DIFF" */
+
+/* diff_in.flags */
+#define DIFF_F_ES_ALT   1u   /* ES = the data-area segment (67-prefixed string ops) */
+
+/* Register order = enum cpu_reg: EAX ECX EDX EBX ESP EBP ESI EDI */
+struct diff_in {
+    uint8_t code[DIFF_CODE_MAX];
+    uint8_t code_len;
+    uint8_t flags;
+    uint8_t pad[2];
+    uint32_t regs[8];
+    uint32_t eflags;
+    uint8_t data[DIFF_DATA_SIZE];
+};
+
+struct diff_out {
+    uint32_t regs[8];
+    uint32_t eflags;
+    uint32_t eip;
+    int32_t vector;          /* -1: no exception; else the vector (trap number) */
+    uint32_t err;            /* error code when the vector has one */
+    uint8_t data[DIFF_DATA_SIZE];
+};
+
+/* A batch on the pipe: header, then count records. */
+struct diff_batch_hdr {
+    uint32_t magic;
+    uint32_t count;          /* 0 = quit */
+};
+
+_Static_assert(sizeof(struct diff_in) == 20 + 36 + DIFF_DATA_SIZE, "diff_in layout");
+_Static_assert(sizeof(struct diff_out) == 48 + DIFF_DATA_SIZE, "diff_out layout");
+
+#endif

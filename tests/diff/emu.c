@@ -1,0 +1,254 @@
+/* The Pagoda side of the differential test.
+ *
+ * Guest physical memory (paging off, so linear == physical):
+ *   0x1000 GDT, 0x2000 IDT (256 interrupt gates), 0x3000 TSS,
+ *   0x4000 exception handlers (vector v at 0x4000 + 8 v, all HLT, never run),
+ *   0x8000-0xf000 ring-0 stack, then the code page and data area of
+ *   diff_case.h, and 0x300000-0x3fffff where cases that may fault keep ESP.
+ *
+ * Ring 3 (the default) matches the native executor, which runs in user
+ * mode: an exception switches to the ring-0 stack through the TSS, so the
+ * frame [err] EIP CS EFLAGS ESP SS says what the user state was, and the
+ * case's memory is untouched. Vectors 3 and 4 have DPL 3 gates, the rest
+ * DPL 0, as in Linux, so INT3/INTO trap and INT n faults with #GP alike. */
+#include "emu.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "mmu/mmu.h"
+#include "mmu/phys.h"
+
+#define GDT_ADDR    0x1000u
+#define IDT_ADDR    0x2000u
+#define TSS_ADDR    0x3000u
+#define HANDLER_ADDR 0x4000u
+#define KSTACK_TOP  0xf000u
+#define RAM_BYTES   (4u << 20)
+#define CODE_WINDOW 32u          /* bytes rewritten per case at DIFF_CODE_ADDR */
+#define STEP_BUDGET 64           /* a REP string case takes at most ~9 steps */
+
+/* descriptor bits 40..55 as struct seg.flags holds them */
+#define SEGF_A    0x0001u
+#define SEGF_W    0x0002u
+#define SEGF_CODE 0x0008u
+#define SEGF_S    0x0010u
+#define SEGF_DPL3 0x0060u
+#define SEGF_P    0x0080u
+#define SEGF_DB   0x4000u
+#define SEGF_G    0x8000u
+
+enum { SEL_CODE0 = 0x08, SEL_DATA0 = 0x10, SEL_CODE3 = 0x1b, SEL_DATA3 = 0x23,
+       SEL_FS3 = 0x2b, SEL_FS0 = 0x38, SEL_TSS = 0x30 };
+
+struct diff_emu {
+    struct phys *phys;
+    struct mmu mmu;
+    struct cpu *cpu;
+    int ring;
+    struct seg cs, ss, ds, fs, es_alt;
+    unsigned frame_lo, frame_hi;
+};
+
+static uint32_t bus_in(void *ctx, uint16_t port, int size)
+{
+    (void)ctx; (void)port; (void)size;
+    return 0xffffffffu;
+}
+static void bus_out(void *ctx, uint16_t port, uint32_t val, int size)
+{
+    (void)ctx; (void)port; (void)val; (void)size;
+}
+static int bus_ack(void *ctx)
+{
+    (void)ctx;
+    return 0x20;
+}
+
+static void put_desc(struct phys *p, unsigned sel, uint32_t base, uint32_t limit, uint16_t flags)
+{
+    uint32_t lo = (limit & 0xffff) | (base << 16);
+    uint32_t hi = ((base >> 16) & 0xff) | ((uint32_t)(flags & 0xf0ff) << 8) |
+                  (limit & 0xf0000) | (base & 0xff000000u);
+    phys_write(p, GDT_ADDR + (sel & ~7u), lo, 4);
+    phys_write(p, GDT_ADDR + (sel & ~7u) + 4, hi, 4);
+}
+
+static struct seg mkseg(uint16_t sel, uint32_t base, uint32_t limit, uint16_t flags)
+{
+    struct seg s = { .sel = sel, .base = base, .limit = limit, .flags = flags, .valid = true };
+    return s;
+}
+
+struct diff_emu *diff_emu_create(int ring, char *err, size_t errlen)
+{
+    struct diff_emu *e = calloc(1, sizeof *e);
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    e->ring = ring;
+    e->phys = phys_create(RAM_BYTES, err, errlen);
+    if (!e->phys) {
+        free(e);
+        return NULL;
+    }
+    if (mmu_init(&e->mmu, e->phys, TLB_DEFAULT_SETS, TLB_DEFAULT_WAYS) != 0) {
+        snprintf(err, errlen, "mmu_init failed");
+        phys_destroy(e->phys);
+        free(e);
+        return NULL;
+    }
+    static const struct cpu_bus bus = { bus_in, bus_out, bus_ack, NULL };
+    e->cpu = cpu_create(&e->mmu, &bus, NULL);
+    if (!e->cpu) {
+        snprintf(err, errlen, "cpu_create failed");
+        mmu_free(&e->mmu);
+        phys_destroy(e->phys);
+        free(e);
+        return NULL;
+    }
+    struct phys *p = e->phys;
+    const uint16_t code = SEGF_S | SEGF_CODE | SEGF_W /* readable */ | SEGF_A | SEGF_P | SEGF_DB | SEGF_G;
+    const uint16_t data = SEGF_S | SEGF_W | SEGF_A | SEGF_P | SEGF_DB | SEGF_G;
+    put_desc(p, SEL_CODE0, 0, 0xfffff, code);
+    put_desc(p, SEL_DATA0, 0, 0xfffff, data);
+    put_desc(p, SEL_CODE3, 0, 0xfffff, code | SEGF_DPL3);
+    put_desc(p, SEL_DATA3, 0, 0xfffff, data | SEGF_DPL3);
+    put_desc(p, SEL_FS3, DIFF_DATA_ADDR, 0xfffff, data | SEGF_DPL3);
+    put_desc(p, SEL_FS0, DIFF_DATA_ADDR, 0xfffff, data);
+    put_desc(p, SEL_TSS, TSS_ADDR, 0x67, 0x0b | SEGF_P);   /* busy 32-bit TSS */
+    cpu_set_gdtr(e->cpu, GDT_ADDR, 0x3f);
+
+    for (unsigned v = 0; v < 256; v++) {
+        uint32_t off = HANDLER_ADDR + 8 * v;
+        unsigned dpl = (v == 3 || v == 4) ? 3 : 0;
+        phys_write(p, IDT_ADDR + 8 * v, (off & 0xffff) | (SEL_CODE0 << 16), 4);
+        phys_write(p, IDT_ADDR + 8 * v + 4, (off & 0xffff0000u) | 0x8e00u | (dpl << 13), 4);
+    }
+    cpu_set_idtr(e->cpu, IDT_ADDR, 256 * 8 - 1);
+    for (unsigned i = 0; i < 256 * 8; i++)
+        phys_write(p, HANDLER_ADDR + i, 0xf4, 1);
+    phys_write(p, TSS_ADDR + 4, KSTACK_TOP, 4);        /* ESP0 */
+    phys_write(p, TSS_ADDR + 8, SEL_DATA0, 4);         /* SS0 */
+    phys_write(p, TSS_ADDR + 102, 0x68, 2);            /* no I/O bitmap */
+
+    uint8_t cc[4096];
+    memset(cc, 0xcc, sizeof cc);
+    phys_write_block(p, DIFF_CODE_PAGE, cc, sizeof cc);
+
+    cpu_set_cr(e->cpu, 0, CR0_PE | 0x10u /* ET */);
+    cpu_set_seg(e->cpu, S_TR, mkseg(SEL_TSS, TSS_ADDR, 0x67, 0x0b | SEGF_P));
+    unsigned d3 = ring == 3 ? SEGF_DPL3 : 0;
+    e->cs = mkseg(ring == 3 ? SEL_CODE3 : SEL_CODE0, 0, 0xffffffffu, code | d3);
+    e->ss = mkseg(ring == 3 ? SEL_DATA3 : SEL_DATA0, 0, 0xffffffffu, data | d3);
+    e->ds = e->ss;
+    e->fs = mkseg(ring == 3 ? SEL_FS3 : SEL_FS0, DIFF_DATA_ADDR, 0xffffffffu, data | d3);
+    e->es_alt = e->fs;
+    cpu_set_seg(e->cpu, S_CS, e->cs);
+    cpu_set_seg(e->cpu, S_SS, e->ss);
+    cpu_set_seg(e->cpu, S_DS, e->ds);
+    cpu_set_seg(e->cpu, S_ES, e->ds);
+    cpu_set_seg(e->cpu, S_FS, e->fs);
+    cpu_set_seg(e->cpu, S_GS, e->ds);
+    if (cpu_cpl(e->cpu) != (unsigned)ring) {
+        snprintf(err, errlen, "CPL is %u after loading a ring-%d CS", cpu_cpl(e->cpu), ring);
+        diff_emu_destroy(e);
+        return NULL;
+    }
+    return e;
+}
+
+void diff_emu_destroy(struct diff_emu *e)
+{
+    if (!e)
+        return;
+    cpu_destroy(e->cpu);
+    mmu_free(&e->mmu);
+    phys_destroy(e->phys);
+    free(e);
+}
+
+void diff_emu_frame_span(const struct diff_emu *e, unsigned *lo, unsigned *hi)
+{
+    *lo = e->frame_lo;
+    *hi = e->frame_hi;
+}
+
+static bool has_error_code(int v)
+{
+    return v == 8 || (v >= 10 && v <= 14) || v == 17;
+}
+
+int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *out)
+{
+    struct cpu *c = e->cpu;
+    uint8_t window[CODE_WINDOW];
+    memset(window, 0xcc, sizeof window);
+    memcpy(window, in->code, in->code_len);
+    phys_write_block(e->phys, DIFF_CODE_ADDR, window, sizeof window);
+    phys_write_block(e->phys, DIFF_DATA_ADDR, in->data, DIFF_DATA_SIZE);
+    e->frame_lo = e->frame_hi = 0;
+
+    for (unsigned r = 0; r < 8; r++)
+        cpu_set_reg(c, (enum cpu_reg)r, in->regs[r]);
+    cpu_set_seg(c, S_ES, (in->flags & DIFF_F_ES_ALT) ? e->es_alt : e->ds);
+    cpu_set_eflags(c, in->eflags);
+    cpu_set_eip(c, DIFF_CODE_ADDR);
+
+    int vec = -1;
+    int steps = 0;
+    for (; steps < STEP_BUDGET; steps++) {
+        cpu_step(c);
+        uint32_t eip = cpu_get_eip(c);
+        if (eip >= HANDLER_ADDR && eip < HANDLER_ADDR + 256 * 8 && (eip - HANDLER_ADDR) % 8 == 0) {
+            vec = (int)((eip - HANDLER_ADDR) / 8);
+            break;
+        }
+        if (eip != DIFF_CODE_ADDR)
+            break;
+    }
+
+    for (unsigned r = 0; r < 8; r++)
+        out->regs[r] = cpu_get_reg(c, (enum cpu_reg)r);
+    out->vector = -1;
+    out->err = 0;
+    if (vec >= 0) {
+        uint32_t sp = out->regs[R_ESP];
+        out->vector = vec;
+        if (has_error_code(vec)) {
+            out->err = phys_read(e->phys, sp, 4);
+            sp += 4;
+        }
+        out->eip = phys_read(e->phys, sp, 4);
+        out->eflags = phys_read(e->phys, sp + 8, 4);
+        if (e->ring == 3) {
+            out->regs[R_ESP] = phys_read(e->phys, sp + 12, 4);
+        } else {
+            out->regs[R_ESP] = sp + 12;
+            /* the frame went onto the case's own stack */
+            uint32_t lo = out->regs[R_ESP] - (has_error_code(vec) ? 16 : 12), hi = out->regs[R_ESP];
+            if (lo < DIFF_DATA_ADDR + DIFF_DATA_SIZE && hi > DIFF_DATA_ADDR) {
+                e->frame_lo = lo > DIFF_DATA_ADDR ? lo - DIFF_DATA_ADDR : 0;
+                e->frame_hi = hi - DIFF_DATA_ADDR < DIFF_DATA_SIZE ? hi - DIFF_DATA_ADDR : DIFF_DATA_SIZE;
+            }
+        }
+        /* back to the case's privilege level for the next case */
+        cpu_set_seg(c, S_CS, e->cs);
+        cpu_set_seg(c, S_SS, e->ss);
+        cpu_set_seg(c, S_DS, e->ds);
+        cpu_set_seg(c, S_FS, e->fs);
+        cpu_set_seg(c, S_GS, e->ds);
+    } else {
+        out->eip = cpu_get_eip(c);
+        out->eflags = cpu_get_eflags(c);
+    }
+    phys_read_block(e->phys, DIFF_DATA_ADDR, out->data, DIFF_DATA_SIZE);
+    if (steps == STEP_BUDGET) {
+        out->vector = -2;
+        return -1;
+    }
+    return 0;
+}

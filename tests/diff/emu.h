@@ -1,0 +1,25 @@
+/* Runs differential-test cases on Pagoda's CPU: one machine (phys + mmu +
+ * cpu) reused for every case, flat 32-bit protected mode with paging off,
+ * the same code page and data area addresses as the native executor. */
+#ifndef PAGODA_DIFF_EMU_H
+#define PAGODA_DIFF_EMU_H
+
+#include <stddef.h>
+
+#include "diff_case.h"
+
+struct diff_emu;
+
+/* ring 3: the case runs at CPL 3 like the native one (exceptions switch to a
+ * ring-0 stack through the TSS); ring 0: CPL 0, exception frames are pushed
+ * on the case's own stack (see README). */
+struct diff_emu *diff_emu_create(int ring, char *err, size_t errlen);
+void diff_emu_destroy(struct diff_emu *e);
+/* Returns 0, or -1 if the instruction neither completed nor faulted within
+ * the step budget (out->vector = -2 then). */
+int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *out);
+/* Bytes [lo, hi) of the data area that the ring-0 exception frame of the
+ * last case overwrote (lo == hi if none). */
+void diff_emu_frame_span(const struct diff_emu *e, unsigned *lo, unsigned *hi);
+
+#endif

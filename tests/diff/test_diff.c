@@ -1,0 +1,236 @@
+/* Differential test: every generated case runs natively on the host CPU
+ * (the 32-bit executor in tests/diff/native/) and on Pagoda's CPU; all GPRs,
+ * EIP, EFLAGS (minus the bits the SDM leaves undefined for that case), the
+ * exception vector and error code, and the data area must agree.
+ *
+ * Environment (all optional):
+ *   PAGODA_DIFF_CASES   number of cases (default DIFF_DEFAULT_CASES)
+ *   PAGODA_DIFF_SEED    generator seed (default 1)
+ *   PAGODA_DIFF_FORM    only forms whose name contains this string
+ *   PAGODA_DIFF_RING    3 (default) or 0: the privilege level cases run at
+ *   PAGODA_DIFF_NATIVE_TWICE=1  compare the executor with itself (harness check)
+ *   PAGODA_DIFF_SHOW    how many mismatches to print in full (default 1 per form, 40 in all) */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emu.h"
+#include "gen.h"
+#include "native_pipe.h"
+
+#ifndef DIFF_DEFAULT_CASES
+#define DIFF_DEFAULT_CASES 1000000ull
+#endif
+#define BATCH 4096u
+
+static const char *const rname[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+    const char *s = getenv(name);
+    return s && *s ? strtoull(s, NULL, 0) : dflt;
+}
+
+/* Which EFLAGS bits are compared: all of 0..21 except undefined arithmetic
+ * flags; after an exception, all of them (the instruction did not complete). */
+static uint32_t eflags_mask(const struct diff_case *c, const struct diff_out *n)
+{
+    uint32_t m = 0x003fffffu;
+    if (n->vector < 0)
+        m &= ~c->flags_undef;
+    return m;
+}
+
+static bool vector_has_err(int v)
+{
+    return v == 8 || (v >= 10 && v <= 14) || v == 17;
+}
+
+static bool same(const struct diff_case *c, const struct diff_out *n, const struct diff_out *m,
+                 unsigned flo, unsigned fhi)
+{
+    if (n->vector != m->vector || n->eip != m->eip)
+        return false;
+    if (vector_has_err(n->vector) && n->err != m->err)
+        return false;
+    for (unsigned r = 0; r < 8; r++)
+        if (!(c->regs_undef & (1u << r)) && n->regs[r] != m->regs[r])
+            return false;
+    if ((n->eflags ^ m->eflags) & eflags_mask(c, n))
+        return false;
+    for (unsigned i = 0; i < DIFF_DATA_SIZE; i++)
+        if (n->data[i] != m->data[i] && !(i >= flo && i < fhi))
+            return false;
+    return true;
+}
+
+static void print_out(FILE *f, const char *who, const struct diff_out *o)
+{
+    fprintf(f, "  %s:", who);
+    for (unsigned r = 0; r < 8; r++)
+        fprintf(f, " %s=%08x", rname[r], o->regs[r]);
+    fprintf(f, " eip=%08x eflags=%08x", o->eip, o->eflags);
+    if (o->vector >= 0)
+        fprintf(f, " EXC %d err %#x", o->vector, o->err);
+    else if (o->vector == -2)
+        fprintf(f, " (no progress in the step budget)");
+    fprintf(f, "\n");
+}
+
+static void print_mismatch(FILE *f, uint64_t index, const struct diff_case *c,
+                           const struct diff_out *n, const struct diff_out *m, unsigned flo, unsigned fhi)
+{
+    fprintf(f, "MISMATCH case %llu\n", (unsigned long long)index);
+    diff_print_in(f, c);
+    print_out(f, "native", n);
+    print_out(f, "pagoda", m);
+    fprintf(f, "  differs:");
+    if (n->vector != m->vector)
+        fprintf(f, " vector");
+    if (vector_has_err(n->vector) && n->err != m->err)
+        fprintf(f, " err");
+    if (n->eip != m->eip)
+        fprintf(f, " eip");
+    for (unsigned r = 0; r < 8; r++)
+        if (!(c->regs_undef & (1u << r)) && n->regs[r] != m->regs[r])
+            fprintf(f, " %s", rname[r]);
+    uint32_t fx = (n->eflags ^ m->eflags) & eflags_mask(c, n);
+    if (fx)
+        fprintf(f, " eflags(xor %#x, undefined-not-compared %#x)", fx, c->flags_undef);
+    for (unsigned i = 0; i < DIFF_DATA_SIZE; i++)
+        if (n->data[i] != m->data[i] && !(i >= flo && i < fhi))
+            fprintf(f, " data[%#x]: in %02x native %02x pagoda %02x;", i, c->in.data[i],
+                    n->data[i], m->data[i]);
+    fprintf(f, "\n");
+}
+
+struct run_stats {
+    uint64_t cases, mismatches, native_faults;
+    double seconds;
+};
+
+/* harness_check: run the executor twice on ncases instead of Pagoda */
+static void run_diff(struct run_stats *st, bool harness_check, uint64_t check_cases)
+{
+    uint64_t ncases = harness_check ? check_cases : env_u64("PAGODA_DIFF_CASES", DIFF_DEFAULT_CASES);
+    uint64_t seed = env_u64("PAGODA_DIFF_SEED", 1);
+    int ring = (int)env_u64("PAGODA_DIFF_RING", 3);
+    bool twice = harness_check || env_u64("PAGODA_DIFF_NATIVE_TWICE", 0) != 0;
+    uint64_t show = env_u64("PAGODA_DIFF_SHOW", 0);
+    const char *only = getenv("PAGODA_DIFF_FORM");
+
+    /* forms in play */
+    unsigned *forms = malloc(sizeof *forms * diff_nforms), nf = 0;
+    ck_assert_ptr_nonnull(forms);
+    for (unsigned i = 0; i < diff_nforms; i++)
+        if (!only || strstr(diff_forms[i].name, only))
+            forms[nf++] = i;
+    ck_assert_msg(nf > 0, "no generator form matches PAGODA_DIFF_FORM=%s", only ? only : "");
+    uint64_t *form_bad = calloc(diff_nforms, sizeof *form_bad);
+    ck_assert_ptr_nonnull(form_bad);
+
+    char err[256];
+    struct native_pipe np;
+    ck_assert_msg(native_start(&np, DIFF_NATIVE_PATH, err, sizeof err) == 0, "%s", err);
+    struct diff_emu *emu = NULL;
+    if (!twice) {
+        emu = diff_emu_create(ring, err, sizeof err);
+        ck_assert_msg(emu != NULL, "diff_emu_create: %s", err);
+    }
+
+    struct diff_case *cases = malloc(sizeof *cases * BATCH);
+    struct diff_in *ins = malloc(sizeof *ins * BATCH);
+    struct diff_out *nat = malloc(sizeof *nat * BATCH), *emo = malloc(sizeof *emo * BATCH);
+    ck_assert(cases && ins && nat && emo);
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(st, 0, sizeof *st);
+    uint64_t shown = 0;
+    for (uint64_t base = 0; base < ncases; base += BATCH) {
+        uint32_t n = (uint32_t)(ncases - base < BATCH ? ncases - base : BATCH);
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t idx = base + i;
+            diff_gen_form(seed, idx, &diff_forms[forms[idx % nf]], &cases[i]);
+            ins[i] = cases[i].in;
+        }
+        ck_assert_msg(native_run(&np, ins, nat, n) == 0, "native executor died at batch %llu",
+                      (unsigned long long)base);
+        if (twice)
+            ck_assert_msg(native_run(&np, ins, emo, n) == 0, "native executor died");
+        for (uint32_t i = 0; i < n; i++) {
+            unsigned flo = 0, fhi = 0;
+            if (!twice) {
+                diff_emu_run(emu, &ins[i], &emo[i]);
+                diff_emu_frame_span(emu, &flo, &fhi);
+            }
+            st->cases++;
+            if (nat[i].vector >= 0)
+                st->native_faults++;
+            if (same(&cases[i], &nat[i], &emo[i], flo, fhi))
+                continue;
+            st->mismatches++;
+            unsigned fi = (unsigned)(cases[i].form - diff_forms);
+            bool first_of_form = form_bad[fi]++ == 0;
+            if ((show ? shown < show : (first_of_form && shown < 40))) {
+                shown++;
+                print_mismatch(stdout, base + i, &cases[i], &nat[i], &emo[i], flo, fhi);
+            }
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+
+    if (st->mismatches) {
+        printf("mismatches by form:\n");
+        for (unsigned i = 0; i < diff_nforms; i++)
+            if (form_bad[i])
+                printf("  %-24s %llu\n", diff_forms[i].name, (unsigned long long)form_bad[i]);
+    }
+    printf("diff: %llu cases compared (%u forms, seed %llu, ring %d%s), %llu mismatches, "
+           "%llu native exceptions, %.1f s\n",
+           (unsigned long long)st->cases, nf, (unsigned long long)seed, ring,
+           twice ? ", native vs native" : "", (unsigned long long)st->mismatches,
+           (unsigned long long)st->native_faults, st->seconds);
+    fflush(stdout);
+
+    ck_assert_int_eq(native_stop(&np), 0);
+    diff_emu_destroy(emu);
+    free(cases); free(ins); free(nat); free(emo); free(forms); free(form_bad);
+}
+
+START_TEST(every_case_matches_the_host_cpu)
+{
+    struct run_stats st;
+    run_diff(&st, false, 0);
+    ck_assert_msg(st.mismatches == 0, "%llu of %llu cases differ from the host CPU",
+                  (unsigned long long)st.mismatches, (unsigned long long)st.cases);
+}
+END_TEST
+
+START_TEST(native_executor_runs_identical_cases_identically)
+{
+    /* the harness itself: same inputs twice through the executor */
+    struct run_stats st;
+    run_diff(&st, true, 20000);
+    ck_assert_int_eq(st.mismatches, 0);
+    ck_assert(st.native_faults > 0);     /* the #DE / #UD / INT3 paths were exercised */
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("diff");
+    TCase *tc = tcase_create("host");
+    tcase_set_timeout(tc, 1200);
+    tcase_add_test(tc, native_executor_runs_identical_cases_identically);
+    tcase_add_test(tc, every_case_matches_the_host_cpu);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
