@@ -309,6 +309,8 @@ static void pic_io_write(void *ctx, uint16_t port, uint32_t val, int size)
     if (port == 0x4D0 || port == 0x4D1) {
         struct pic_chip *c = &p->chip[port & 1];
         c->elcr = (uint8_t)val & c->elcr_mask;
+        /* A line already high on a newly level-triggered input requests. */
+        c->irr |= c->level & c->elcr;
         update(p);
         return;
     }
