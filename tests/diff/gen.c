@@ -733,8 +733,18 @@ static void gen_form(struct gen *g, const struct diff_form *f)
     unsigned op = f->op + (f->count > 1 ? below(g, f->count) : 0);
     unsigned fc = f->aux & 15;
     bool lockable = f->aux & LOCKABLE;
-    uint32_t undef = fc_undef[fc];
     unsigned sz, reg;
+    /* the generic kinds carry a flag class in aux; the others use aux for
+     * their own detail and leave every flag defined unless they say so */
+    uint32_t undef = 0;
+    switch ((enum gen_kind)f->kind) {
+    case K_EG: case K_GE: case K_AI: case K_EI: case K_E: case K_MULDIV: case K_IMUL3:
+    case K_BT_G: case K_BT_I: case K_BSF: case K_CMPXCHG: case K_BCD: case K_AAMD: case K_REG:
+        undef = fc_undef[fc];
+        break;
+    default:
+        break;
+    }
 
     switch ((enum gen_kind)f->kind) {
     case K_EG:

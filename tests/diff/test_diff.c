@@ -9,7 +9,9 @@
  *   PAGODA_DIFF_FORM    only forms whose name contains this string
  *   PAGODA_DIFF_RING    3 (default) or 0: the privilege level cases run at
  *   PAGODA_DIFF_NATIVE_TWICE=1  compare the executor with itself (harness check)
- *   PAGODA_DIFF_SHOW    how many mismatches to print in full (default 1 per form, 40 in all) */
+ *   PAGODA_DIFF_SHOW    how many mismatches to print in full (default 1 per form, 40 in all)
+ *   PAGODA_DIFF_UNDEF=1 also report, per form, how often the flags the SDM
+ *                       leaves undefined differ from the host's (not a failure) */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +132,10 @@ static void run_diff(struct run_stats *st, bool harness_check, uint64_t check_ca
     ck_assert_msg(nf > 0, "no generator form matches PAGODA_DIFF_FORM=%s", only ? only : "");
     uint64_t *form_bad = calloc(diff_nforms, sizeof *form_bad);
     ck_assert_ptr_nonnull(form_bad);
+    bool undef_report = env_u64("PAGODA_DIFF_UNDEF", 0) != 0;
+    uint64_t (*undef_diff)[2] = calloc(diff_nforms, sizeof *undef_diff);   /* [cases, differing] */
+    uint32_t *undef_bits = calloc(diff_nforms, sizeof *undef_bits);
+    ck_assert(undef_diff && undef_bits);
 
     char err[256];
     struct native_pipe np;
@@ -169,6 +175,15 @@ static void run_diff(struct run_stats *st, bool harness_check, uint64_t check_ca
             st->cases++;
             if (nat[i].vector >= 0)
                 st->native_faults++;
+            if (nat[i].vector < 0 && cases[i].flags_undef) {
+                unsigned fi = (unsigned)(cases[i].form - diff_forms);
+                uint32_t x = (nat[i].eflags ^ emo[i].eflags) & cases[i].flags_undef;
+                undef_diff[fi][0]++;
+                if (x) {
+                    undef_diff[fi][1]++;
+                    undef_bits[fi] |= x;
+                }
+            }
             if (same(&cases[i], &nat[i], &emo[i], flo, fhi))
                 continue;
             st->mismatches++;
@@ -189,6 +204,13 @@ static void run_diff(struct run_stats *st, bool harness_check, uint64_t check_ca
             if (form_bad[i])
                 printf("  %-24s %llu\n", diff_forms[i].name, (unsigned long long)form_bad[i]);
     }
+    if (undef_report) {
+        printf("undefined flags that differ from the host (form: cases with undefined flags, differing, bits):\n");
+        for (unsigned i = 0; i < diff_nforms; i++)
+            if (undef_diff[i][0])
+                printf("  %-24s %8llu %8llu  %#05x\n", diff_forms[i].name, (unsigned long long)undef_diff[i][0],
+                       (unsigned long long)undef_diff[i][1], undef_bits[i]);
+    }
     printf("diff: %llu cases compared (%u forms, seed %llu, ring %d%s), %llu mismatches, "
            "%llu native exceptions, %.1f s\n",
            (unsigned long long)st->cases, nf, (unsigned long long)seed, ring,
@@ -198,7 +220,7 @@ static void run_diff(struct run_stats *st, bool harness_check, uint64_t check_ca
 
     ck_assert_int_eq(native_stop(&np), 0);
     diff_emu_destroy(emu);
-    free(cases); free(ins); free(nat); free(emo); free(forms); free(form_bad);
+    free(cases); free(ins); free(nat); free(emo); free(forms); free(form_bad); free(undef_diff); free(undef_bits);
 }
 
 START_TEST(every_case_matches_the_host_cpu)
