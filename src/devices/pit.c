@@ -24,13 +24,14 @@ struct pit_chan {
     bool bcd;
     uint32_t n;            /* initial count in binary, 1..modulus */
     bool loaded;           /* a count is in the counting element */
-    uint64_t base;         /* CLK at which it was loaded */
+    uint64_t base;         /* CLK at which it was loaded (or the phase set) */
+    uint64_t phase;        /* clocks already counted at base (0 after a load) */
     /* Modes 2 and 3: a count written while counting takes over at the end
-     * of the current period (datasheet: "the new count is loaded at the end
-     * of the current counting cycle"). */
+     * of the current period (mode 2) or half-cycle (mode 3, where a switch
+     * at the fall starts the new count in its low half: pending_phase). */
     bool pending;
     uint32_t pending_n;
-    uint64_t pending_at;
+    uint64_t pending_at, pending_phase;
     /* Gate low: modes 0 and 4 pause; 2 and 3 stop with OUT high. */
     bool gate;
     bool frozen;
@@ -90,6 +91,7 @@ static void apply_pending(struct pit_chan *c, uint64_t t)
     if (c->pending && t >= c->pending_at) {
         c->n = c->pending_n;
         c->base = c->pending_at;
+        c->phase = c->pending_phase;
         c->pending = false;
     }
 }
@@ -112,7 +114,7 @@ static void chan_state(struct pit_chan *c, uint64_t t, uint32_t *value, bool *ou
         *out = c->idle_out;
         return;
     }
-    uint64_t e = c->frozen ? c->frozen_e : t - c->base;
+    uint64_t e = c->frozen ? c->frozen_e : t - c->base + c->phase;
     uint32_t n = c->n, m = modulus(c);
     switch (c->mode) {
     case 0:
@@ -167,16 +169,17 @@ static uint64_t next_edge(struct pit_chan *c, uint64_t t, bool *rising)
     /* Before the load CLK, count edges from base (e = 0). A pending count
      * (modes 2, 3) always starts at the end of the current period, which
      * is the next rising edge computed below. */
-    uint64_t e = t < c->base ? 0 : t - c->base;
+    uint64_t e = t < c->base ? c->phase : t - c->base + c->phase;
+    uint64_t origin = c->base - c->phase;   /* where e = 0 (modular arithmetic) */
     switch (c->mode) {
     case 0:
-        return e < n ? c->base + n : UINT64_MAX;
+        return e < n ? origin + n : UINT64_MAX;
     case 4:
-        return e < n + 1 ? c->base + n + 1 : UINT64_MAX;
+        return e < n + 1 ? origin + n + 1 : UINT64_MAX;
     case 2:
-        return c->base + (e / n + 1) * n;
+        return origin + (e / n + 1) * n;
     default: { /* 3 */
-        uint64_t start = c->base + e / n * n;
+        uint64_t start = origin + e / n * n;
         uint64_t fall = start + (n + 1) / 2;
         uint64_t rise = start + n;
         if (t < fall && fall != rise) {
@@ -320,10 +323,18 @@ static void load_count(struct pit *p, int i, uint16_t raw)
     bool periodic = c->mode == 2 || c->mode == 3;
     if (periodic && c->loaded && !c->frozen && t >= c->base) {
         /* Takes effect at the end of the current period. */
-        uint64_t e = t - c->base;
+        uint64_t e = t - c->base + c->phase;
+        uint64_t start = (c->base - c->phase) + e / c->n * c->n;
         c->pending = true;
         c->pending_n = n;
-        c->pending_at = c->base + (e / c->n + 1) * c->n;
+        c->pending_at = start + c->n;
+        c->pending_phase = 0;
+        uint64_t fall = start + (c->n + 1) / 2;
+        if (c->mode == 3 && t < fall) {
+            /* Mid high half: the new count starts its low half at the fall. */
+            c->pending_at = fall;
+            c->pending_phase = (n + 1) / 2;
+        }
     } else if (c->mode == 1 || c->mode == 5) {
         /* Waits for a gate trigger; a running one-shot keeps its count. */
         if (!c->loaded)
@@ -334,6 +345,7 @@ static void load_count(struct pit *p, int i, uint16_t raw)
         c->n = n;
         c->loaded = true;
         c->base = t + 1;
+        c->phase = 0;
         c->frozen = false;
         if (!c->gate && (c->mode == 0 || c->mode == 4 || periodic)) {
             c->frozen = true;
@@ -421,7 +433,7 @@ static void set_gate(struct pit *p, int i, bool gate)
     if (!gate) {
         if (c->loaded && t >= c->base && (c->mode == 0 || c->mode == 4 ||
                                           c->mode == 2 || c->mode == 3)) {
-            c->frozen_e = t - c->base;
+            c->frozen_e = t - c->base + c->phase;
             c->frozen = true;
         }
     } else {
@@ -429,7 +441,8 @@ static void set_gate(struct pit *p, int i, bool gate)
         case 0:
         case 4:
             if (c->frozen) {
-                c->base = t - c->frozen_e;
+                c->base = t;
+                c->phase = c->frozen_e;
                 c->frozen = false;
             }
             break;
@@ -443,6 +456,7 @@ static void set_gate(struct pit *p, int i, bool gate)
                 }
                 c->frozen = false;
                 c->base = t + 1;
+                c->phase = 0;
             }
             break;
         default:                                    /* 1, 5: trigger */
@@ -451,6 +465,7 @@ static void set_gate(struct pit *p, int i, bool gate)
             if (c->n) {
                 c->loaded = true;
                 c->base = t + 1;
+                c->phase = 0;
                 c->null_count = false;
             }
             break;

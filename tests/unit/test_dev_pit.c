@@ -318,6 +318,52 @@ START_TEST(mode3_odd_count_is_high_one_clock_longer)
 }
 END_TEST
 
+START_TEST(mode3_new_count_takes_over_at_the_end_of_the_half_cycle)
+{
+    out8(0x61, 0x01);
+    out8(0x43, 0xB6);
+    write_word(0x42, 100);
+    at_clock(1 + 10);
+    write_word(0x42, 40);                /* during the high half */
+    at_clock(1 + 49);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);
+    at_clock(1 + 50);                    /* old fall, then the new low half */
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0);
+    at_clock(1 + 69);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0);
+    at_clock(1 + 70);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);
+    at_clock(1 + 90);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0);
+    at_clock(1 + 110);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);
+    write_word(0x42, 10);                /* at once in the high half again */
+    at_clock(1 + 129);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);
+    at_clock(1 + 130);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0);
+    at_clock(1 + 135);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);
+}
+END_TEST
+
+START_TEST(mode3_new_count_written_in_the_low_half_waits_for_the_rise)
+{
+    out8(0x43, 0x36);                    /* on channel 0: IRQ 0 edges follow */
+    write_word(0x40, 100);
+    at_clock(1 + 60);
+    write_word(0x40, 30);
+    at_clock(1 + 99);
+    ck_assert_int_eq(irq0_rises, 0);
+    at_clock(1 + 100);
+    ck_assert_int_eq(irq0_rises, 1);
+    at_clock(1 + 129);
+    ck_assert_int_eq(irq0_rises, 1);
+    at_clock(1 + 130);
+    ck_assert_int_eq(irq0_rises, 2);
+}
+END_TEST
+
 START_TEST(mode3_on_channel0_interrupts_once_per_period)
 {
     out8(0x43, 0x36);
@@ -425,6 +471,8 @@ int main(void)
     tcase_add_test(tc, lsb_only_and_msb_only_access);
     tcase_add_test(tc, mode3_even_count_is_half_high_half_low);
     tcase_add_test(tc, mode3_odd_count_is_high_one_clock_longer);
+    tcase_add_test(tc, mode3_new_count_takes_over_at_the_end_of_the_half_cycle);
+    tcase_add_test(tc, mode3_new_count_written_in_the_low_half_waits_for_the_rise);
     tcase_add_test(tc, mode3_on_channel0_interrupts_once_per_period);
     tcase_add_test(tc, mode4_strobes_once_n_plus_1_clocks_after_write);
     tcase_add_test(tc, mode1_one_shot_starts_on_gate_rising_edge);
