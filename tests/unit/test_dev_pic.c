@@ -283,6 +283,33 @@ START_TEST(special_mask_mode_lets_lower_priority_in)
 }
 END_TEST
 
+START_TEST(single_mode_skips_icw3_and_no_icw4_goes_straight_to_ocw1)
+{
+    out8(0x20, 0x12);                            /* ICW1: single, no ICW4 */
+    out8(0x21, 0x40);                            /* ICW2: vectors 0x40 */
+    out8(0x21, 0x01);                            /* already OCW1 */
+    ck_assert_uint_eq(in8(0x21), 0x01);
+    pic_set_irq(pic, 1, true);
+    ck_assert_int_eq(pic_intr_ack(pic), 0x41);
+    ck_assert_uint_eq(read_isr(0x20), 0x02);     /* no ICW4: normal EOI mode */
+}
+END_TEST
+
+START_TEST(special_fully_nested_lets_a_higher_slave_irq_through_the_cascade)
+{
+    init_pair(0x01);
+    out8(0x20, 0x11); out8(0x21, 0x20); out8(0x21, 0x04); out8(0x21, 0x11);   /* master SFNM */
+    pic_set_irq(pic, 12, true);
+    ck_assert_int_eq(pic_intr_ack(pic), 0x2C);
+    pic_set_irq(pic, 9, true);                   /* higher priority on the slave */
+    ck_assert_int_eq(intr_level, 1);
+    ck_assert_int_eq(pic_intr_ack(pic), 0x29);
+    pic_set_irq(pic, 14, true);                  /* lower: still blocked by the slave's ISR */
+    out8(0xA0, 0x20);                            /* ends IRQ 9 */
+    ck_assert_int_eq(intr_level, 0);
+}
+END_TEST
+
 START_TEST(acknowledge_is_recorded_in_the_event_log)
 {
     init_pair(0x01);
@@ -319,6 +346,8 @@ int main(void)
     tcase_add_test(tc, set_priority_command_makes_named_level_lowest);
     tcase_add_test(tc, poll_command_reads_level_and_acknowledges);
     tcase_add_test(tc, special_mask_mode_lets_lower_priority_in);
+    tcase_add_test(tc, single_mode_skips_icw3_and_no_icw4_goes_straight_to_ocw1);
+    tcase_add_test(tc, special_fully_nested_lets_a_higher_slave_irq_through_the_cascade);
     tcase_add_test(tc, acknowledge_is_recorded_in_the_event_log);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
