@@ -373,6 +373,7 @@ struct cmos *cmos_create(struct iobus *bus, struct vclock *vc,
     checksum(c);
     struct io_handler h = { .read = cmos_io_read, .write = cmos_io_write, .ctx = c, .name = "cmos" };
     if (iobus_register(bus, 0x70, 2, &h)) {
+        iobus_release(bus, c);   /* ports claimed before the one that failed */
         free(c);
         return NULL;
     }

@@ -84,6 +84,7 @@ struct debugport *debugport_create(struct iobus *bus, FILE *con, FILE *post_log,
     byte.wide = false;
     if (iobus_register(bus, DEBUGPORT_CON, 1, &wide) || iobus_register(bus, DEBUGPORT_EXIT, 1, &wide) ||
         iobus_register(bus, DEBUGPORT_POST, 1, &byte) || iobus_register(bus, DEBUGPORT_POST2, 1, &byte)) {
+        iobus_release(bus, d);   /* ports claimed before the one that failed */
         free(d);
         return NULL;
     }

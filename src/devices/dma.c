@@ -260,6 +260,7 @@ struct dma *dma_create(struct iobus *bus, struct phys *phys, struct events *ev)
     struct io_handler h = { .read = dma_io_read, .write = dma_io_write, .ctx = d, .name = "dma" };
     if (iobus_register(bus, 0x00, 16, &h) || iobus_register(bus, 0xC0, 32, &h) ||
         iobus_register(bus, 0x81, 15, &h)) {
+        iobus_release(bus, d);   /* ports claimed before the one that failed */
         free(d);
         return NULL;
     }

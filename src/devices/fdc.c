@@ -704,6 +704,7 @@ struct fdc *fdc_create(struct iobus *bus, struct irq_line irq, struct dma *dma,
     vtimer_init(&f->seek_timer, seek_fired, f);
     struct io_handler h = { .read = fdc_io_read, .write = fdc_io_write, .ctx = f, .name = "fdc" };
     if (iobus_register(bus, 0x3F2, 4, &h) || iobus_register(bus, 0x3F7, 1, &h)) {
+        iobus_release(bus, f);   /* ports claimed before the one that failed */
         free(f);
         return NULL;
     }

@@ -388,6 +388,7 @@ struct i8042 *i8042_create(struct iobus *bus, struct irq_line irq,
     struct io_handler h = { .read = i8042_io_read, .write = i8042_io_write, .ctx = k, .name = "i8042" };
     if (iobus_register(bus, 0x60, 1, &h) || iobus_register(bus, 0x64, 1, &h) ||
         iobus_register(bus, 0x92, 1, &h)) {
+        iobus_release(bus, k);   /* ports claimed before the one that failed */
         free(k);
         return NULL;
     }

@@ -21,6 +21,15 @@ int iobus_register(struct iobus *bus, uint16_t first, unsigned count,
     return 0;
 }
 
+void iobus_release(struct iobus *bus, const void *ctx)
+{
+    for (unsigned port = 0; port < 65536; port++) {
+        unsigned o = bus->owner[port];
+        if (o && bus->handlers[o - 1].ctx == ctx)
+            bus->owner[port] = 0;
+    }
+}
+
 uint32_t iobus_in(struct iobus *bus, uint16_t port, int size)
 {
     unsigned o = bus->owner[port];

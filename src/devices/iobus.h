@@ -31,6 +31,10 @@ void iobus_init(struct iobus *bus);
  * table is full. */
 int iobus_register(struct iobus *bus, uint16_t first, unsigned count,
                    const struct io_handler *h);
+/* Release every port whose handler has this ctx (a device whose creation
+ * failed half-way, or that is being destroyed). Handler slots are not
+ * reused. */
+void iobus_release(struct iobus *bus, const void *ctx);
 uint32_t iobus_in(struct iobus *bus, uint16_t port, int size);
 void iobus_out(struct iobus *bus, uint16_t port, uint32_t val, int size);
 const char *iobus_owner_name(const struct iobus *bus, uint16_t port);

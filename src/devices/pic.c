@@ -352,6 +352,7 @@ struct pic *pic_create(struct iobus *bus, struct events *ev,
     struct io_handler h = { .read = pic_io_read, .write = pic_io_write, .ctx = p, .name = "pic" };
     if (iobus_register(bus, 0x20, 2, &h) || iobus_register(bus, 0xA0, 2, &h) ||
         iobus_register(bus, 0x4D0, 2, &h)) {
+        iobus_release(bus, p);   /* ports claimed before the one that failed */
         free(p);
         return NULL;
     }

@@ -536,6 +536,7 @@ struct pit *pit_create(struct iobus *bus, struct vclock *vc, struct irq_line irq
     vtimer_init(&p->timer, timer0_fired, p);
     struct io_handler h = { .read = pit_io_read, .write = pit_io_write, .ctx = p, .name = "pit" };
     if (iobus_register(bus, 0x40, 4, &h) || iobus_register(bus, 0x61, 1, &h)) {
+        iobus_release(bus, p);   /* ports claimed before the one that failed */
         free(p);
         return NULL;
     }

@@ -352,6 +352,7 @@ struct uart *uart_create(struct iobus *bus, uint16_t base, int irq_num,
     struct io_handler h = { .read = uart_io_read, .write = uart_io_write, .ctx = u,
                             .name = base == UART_COM2_BASE ? "com2" : "com1" };
     if (iobus_register(bus, base, 8, &h)) {
+        iobus_release(bus, u);   /* ports claimed before the one that failed */
         free(u);
         return NULL;
     }

@@ -116,6 +116,23 @@ START_TEST(null_files_discard_output_without_crashing)
 }
 END_TEST
 
+static uint32_t other_read(void *ctx, uint16_t port, int size) { (void)ctx; (void)port; (void)size; return 0x5A; }
+static void other_write(void *ctx, uint16_t port, uint32_t val, int size) { (void)ctx; (void)port; (void)val; (void)size; }
+
+START_TEST(port_conflict_fails_creation_and_releases_ports_already_claimed)
+{
+    struct iobus *b2 = malloc(sizeof *b2);
+    iobus_init(b2);
+    struct io_handler other = { other_read, other_write, NULL, false, "other" };
+    ck_assert_int_eq(iobus_register(b2, 0x80, 1, &other), 0);
+    ck_assert_ptr_null(debugport_create(b2, NULL, NULL, NULL, NULL));
+    ck_assert_ptr_null(iobus_owner_name(b2, 0xE9));      /* claimed, then given back */
+    ck_assert_uint_eq(iobus_in(b2, 0xE9, 1), 0xFF);
+    ck_assert_str_eq(iobus_owner_name(b2, 0x80), "other");
+    free(b2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dev_debugport");
@@ -128,6 +145,7 @@ int main(void)
     tcase_add_test(tc, wide_write_to_the_exit_port_exits_once);
     tcase_add_test(tc, reset_forgets_the_last_post_code);
     tcase_add_test(tc, null_files_discard_output_without_crashing);
+    tcase_add_test(tc, port_conflict_fails_creation_and_releases_ports_already_claimed);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
