@@ -144,6 +144,56 @@ bool paging_probe_as(struct mmu *m, uint32_t cr3, bool user, uint32_t lin, unsig
     return walk(m, cr3, user, lin, access, w, true);
 }
 
+/* Reads an entry without side effects; false for entries in MMIO. */
+static bool peek_entry(struct mmu *m, uint32_t addr, uint32_t *v)
+{
+    if (phys_kind_at(m->phys, addr) == PHYS_MMIO)
+        return false;
+    *v = phys_read(m->phys, addr, 4);
+    return true;
+}
+
+unsigned paging_enumerate(struct mmu *m, uint32_t cr3,
+                          int (*fn)(void *ctx, const struct paging_mapping *map), void *ctx)
+{
+    uint32_t a20 = phys_a20_mask(m->phys);
+    bool pse = m->cr4 & CR4_PSE, pge = m->cr4 & CR4_PGE;
+    unsigned n = 0;
+    for (uint32_t i = 0; i < 1024; i++) {
+        uint32_t pde;
+        if (!peek_entry(m, ((cr3 & PG_FRAME) | i * 4) & a20, &pde) || !(pde & PG_P))
+            continue;
+        if (pse && (pde & PG_PS)) {
+            if (pde & PG_LARGE_RSVD)
+                continue;   /* faults with RSVD: no translation */
+            struct paging_mapping map = {
+                .lin = i << 22, .phys = pde & PG_LARGE_FRAME & a20, .size = 4u << 20,
+                .pde = pde, .user_ok = pde & PG_US, .write_ok = pde & PG_RW,
+                .global = pge && (pde & PG_G), .accessed = pde & PG_A, .dirty = pde & PG_D,
+            };
+            n++;
+            if (fn(ctx, &map))
+                return n;
+            continue;
+        }
+        for (uint32_t j = 0; j < 1024; j++) {
+            uint32_t pte;
+            if (!peek_entry(m, ((pde & PG_FRAME) | j * 4) & a20, &pte) || !(pte & PG_P))
+                continue;
+            struct paging_mapping map = {
+                .lin = i << 22 | j << 12, .phys = pte & PG_FRAME & a20, .size = 4096,
+                .pde = pde, .pte = pte, .user_ok = pde & pte & PG_US,
+                .write_ok = pde & pte & PG_RW, .global = pge && (pte & PG_G),
+                .accessed = pte & PG_A, .dirty = pte & PG_D,
+            };
+            n++;
+            if (fn(ctx, &map))
+                return n;
+        }
+    }
+    return n;
+}
+
 /* Append to a bounded buffer, counting what the full text needs. */
 struct out {
     char *buf;
@@ -220,5 +270,45 @@ size_t paging_walk_format(const struct paging_walk *w, char *buf, size_t len)
             w->page_size > 4096 ? "4 MiB" : "4 KiB", w->user_ok ? "user" : "supervisor",
             w->write_ok ? "read/write" : "read-only", w->global ? ", global" : "",
             w->dirty ? ", dirty" : "");
+    return o.need;
+}
+
+struct ranges {
+    struct out *o;
+    bool open;
+    uint32_t start, end;    /* end exclusive; 0 with open = 4 GiB */
+    bool user_ok, write_ok;
+};
+
+static void range_close(struct ranges *r)
+{
+    if (!r->open)
+        return;
+    uint64_t end = r->end ? r->end : (1ull << 32);
+    put(r->o, "%08x-%08llx %08llx %cr%c\n", r->start, (unsigned long long)end,
+        (unsigned long long)(end - r->start), r->user_ok ? 'u' : '-', r->write_ok ? 'w' : '-');
+    r->open = false;
+}
+
+static int range_add(void *ctx, const struct paging_mapping *map)
+{
+    struct ranges *r = ctx;
+    if (!r->open || map->lin != r->end || map->user_ok != r->user_ok || map->write_ok != r->write_ok) {
+        range_close(r);
+        *r = (struct ranges){ .o = r->o, .open = true, .start = map->lin,
+                              .user_ok = map->user_ok, .write_ok = map->write_ok };
+    }
+    r->end = map->lin + map->size;
+    return 0;
+}
+
+size_t paging_format_ranges(struct mmu *m, uint32_t cr3, char *buf, size_t len)
+{
+    struct out o = { buf, len, 0 };
+    if (len)
+        buf[0] = '\0';
+    struct ranges r = { .o = &o };
+    paging_enumerate(m, cr3, range_add, &r);
+    range_close(&r);
     return o.need;
 }

@@ -94,6 +94,27 @@ bool paging_probe_as(struct mmu *m, uint32_t cr3, bool user, uint32_t lin, unsig
  * the full text needs (like snprintf); the text is truncated to len. */
 size_t paging_walk_format(const struct paging_walk *w, char *buf, size_t len);
 
+/* One present translation of an address space, as the page tables hold it
+ * (what the TLB may cache is another matter: see tlb_snapshot). */
+struct paging_mapping {
+    uint32_t lin, phys, size;   /* size 4096 or 4 MiB */
+    uint32_t pde, pte;          /* the entries (pte = 0 for a 4 MiB page) */
+    bool user_ok, write_ok;     /* combined U/S and R/W */
+    bool global, accessed, dirty;
+};
+
+/* Every present translation of the address space whose page directory is
+ * at cr3, in linear order, with CR4.PSE/PGE as now; read without side
+ * effects (tables in MMIO are skipped). fn returns nonzero to stop.
+ * Returns the number of mappings visited. */
+unsigned paging_enumerate(struct mmu *m, uint32_t cr3,
+                          int (*fn)(void *ctx, const struct paging_mapping *map), void *ctx);
+
+/* QEMU "info mem" style: one line per run of contiguous linear addresses
+ * with the same rights, "c0000000-c0400000 00400000 -rw" (u/-, r, w/-).
+ * Returns the length the full text needs (like snprintf). */
+size_t paging_format_ranges(struct mmu *m, uint32_t cr3, char *buf, size_t len);
+
 /* "P RW US A D PS G ..." for one entry; level selects PS/G meaning. */
 size_t paging_entry_format(uint32_t value, enum paging_level level, bool pse,
                            char *buf, size_t len);
