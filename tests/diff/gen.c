@@ -45,7 +45,12 @@ enum gen_kind {
     K_PUSHA, K_POPA, K_PUSHF, K_POPF, K_ENTER, K_LEAVE,
     K_JCC, K_JMP, K_CALL, K_JMP_E, K_CALL_E, K_RET, K_LOOP,
     K_BOUND, K_INTO, K_INT3, K_UD2,
+    K_PRIV,      /* privileged at CPL 3: #GP(0); aux: PRIV_* operand shape */
+    K_INTN,      /* INT imm8 (not 0x80, the host's system call) */
 };
+
+/* K_PRIV operand shapes */
+enum { PRIV_NONE, PRIV_IB, PRIV_E, PRIV_M, PRIV_CR, PRIV_DR, PRIV_STRING };
 
 /* Flag classes (low nibble of aux for the generic kinds): which
  * arithmetic flags the SDM leaves undefined. */
@@ -121,6 +126,11 @@ const struct diff_form diff_forms[] = {
     FORM("dec Zv", 0x48, -1, 8, K_REG, 0, FC_INCDEC)
     FORM("push Zv", 0x50, -1, 8, K_PUSH_R, 0, 0)
     FORM("pop Zv", 0x58, -1, 8, K_POP_R, 0, 0)
+    FORM("arpl Ew,Gw", 0x63, -1, 1, K_EG, 2, FC_NONE)
+    FORM("insb", 0x6c, -1, 1, K_PRIV, 1, PRIV_STRING)
+    FORM("insw/d", 0x6d, -1, 1, K_PRIV, 0, PRIV_STRING)
+    FORM("outsb", 0x6e, -1, 1, K_PRIV, 1, PRIV_STRING)
+    FORM("outsw/d", 0x6f, -1, 1, K_PRIV, 0, PRIV_STRING)
     FORM("pusha", 0x60, -1, 1, K_PUSHA, 0, 0)
     FORM("popa", 0x61, -1, 1, K_POPA, 0, 0)
     FORM("bound Gv,Ma", 0x62, -1, 1, K_BOUND, 0, 0)
@@ -179,6 +189,7 @@ const struct diff_form diff_forms[] = {
     FORM("enter Iw,Ib", 0xc8, -1, 1, K_ENTER, 0, 0)
     FORM("leave", 0xc9, -1, 1, K_LEAVE, 0, 0)
     FORM("int3", 0xcc, -1, 1, K_INT3, 0, 0)
+    FORM("int Ib", 0xcd, -1, 1, K_INTN, 0, 0)
     FORM("into", 0xce, -1, 1, K_INTO, 0, 0)
     GRP2(0xd0, 1, "Eb,1", 1)
     GRP2(0xd1, 0, "Ev,1", 1)
@@ -192,14 +203,26 @@ const struct diff_form diff_forms[] = {
     FORM("loope Jb", 0xe1, -1, 1, K_LOOP, 0, 0)
     FORM("loop Jb", 0xe2, -1, 1, K_LOOP, 0, 0)
     FORM("jecxz Jb", 0xe3, -1, 1, K_LOOP, 0, 0)
+    FORM("in AL,Ib", 0xe4, -1, 1, K_PRIV, 1, PRIV_IB)
+    FORM("in eAX,Ib", 0xe5, -1, 1, K_PRIV, 0, PRIV_IB)
+    FORM("out Ib,AL", 0xe6, -1, 1, K_PRIV, 1, PRIV_IB)
+    FORM("out Ib,eAX", 0xe7, -1, 1, K_PRIV, 0, PRIV_IB)
+    FORM("in AL,DX", 0xec, -1, 1, K_PRIV, 1, PRIV_NONE)
+    FORM("in eAX,DX", 0xed, -1, 1, K_PRIV, 0, PRIV_NONE)
+    FORM("out DX,AL", 0xee, -1, 1, K_PRIV, 1, PRIV_NONE)
+    FORM("out DX,eAX", 0xef, -1, 1, K_PRIV, 0, PRIV_NONE)
     FORM("call Jv", 0xe8, -1, 1, K_CALL, 0, 0)
     FORM("jmp Jv", 0xe9, -1, 1, K_JMP, 0, 0)
     FORM("jmp Jb", 0xeb, -1, 1, K_JMP, 1, 0)
+    FORM("int1", 0xf1, -1, 1, K_INT3, 0, 0)
+    FORM("hlt", 0xf4, -1, 1, K_PRIV, 0, PRIV_NONE)
     FORM("cmc", 0xf5, -1, 1, K_NONE, 1, 0)
     GRP3(0xf6, 1, "Eb")
     GRP3(0xf7, 0, "Ev")
     FORM("clc", 0xf8, -1, 1, K_NONE, 1, 0)
     FORM("stc", 0xf9, -1, 1, K_NONE, 1, 0)
+    FORM("cli", 0xfa, -1, 1, K_PRIV, 0, PRIV_NONE)
+    FORM("sti", 0xfb, -1, 1, K_PRIV, 0, PRIV_NONE)
     FORM("cld", 0xfc, -1, 1, K_NONE, 1, 0)
     FORM("std", 0xfd, -1, 1, K_NONE, 1, 0)
     FORM("inc Eb", 0xfe, 0, 1, K_E, 1, FC_INCDEC | LOCKABLE)
@@ -210,7 +233,22 @@ const struct diff_form diff_forms[] = {
     FORM("jmp Ev", 0xff, 4, 1, K_JMP_E, 0, 0)
     FORM("push Ev", 0xff, 6, 1, K_PUSH_E, 0, 0)
     /* 0F xx */
+    FORM("lldt Ew", 0x100, 2, 1, K_PRIV, 2, PRIV_E)
+    FORM("ltr Ew", 0x100, 3, 1, K_PRIV, 2, PRIV_E)
+    FORM("lgdt Ms", 0x101, 2, 1, K_PRIV, 0, PRIV_M)
+    FORM("lidt Ms", 0x101, 3, 1, K_PRIV, 0, PRIV_M)
+    FORM("lmsw Ew", 0x101, 6, 1, K_PRIV, 2, PRIV_E)
+    FORM("invlpg M", 0x101, 7, 1, K_PRIV, 0, PRIV_M)
+    FORM("clts", 0x106, -1, 1, K_PRIV, 0, PRIV_NONE)
+    FORM("invd", 0x108, -1, 1, K_PRIV, 0, PRIV_NONE)
+    FORM("wbinvd", 0x109, -1, 1, K_PRIV, 0, PRIV_NONE)
     FORM("ud2", 0x10b, -1, 1, K_UD2, 0, 0)
+    FORM("mov Rd,Cd", 0x120, -1, 1, K_PRIV, 4, PRIV_CR)
+    FORM("mov Rd,Dd", 0x121, -1, 1, K_PRIV, 4, PRIV_DR)
+    FORM("mov Cd,Rd", 0x122, -1, 1, K_PRIV, 4, PRIV_CR)
+    FORM("mov Dd,Rd", 0x123, -1, 1, K_PRIV, 4, PRIV_DR)
+    FORM("wrmsr", 0x130, -1, 1, K_PRIV, 0, PRIV_NONE)
+    FORM("rdmsr", 0x132, -1, 1, K_PRIV, 0, PRIV_NONE)
     FORM("nop Ev", 0x11f, 0, 1, K_E, 0, FC_NONE)
     FORM("cmovcc Gv,Ev", 0x140, -1, 16, K_GE, 0, FC_NONE)
     FORM("jcc Jv", 0x180, -1, 16, K_JCC, 0, 0)
@@ -610,8 +648,8 @@ static void gen_muldiv(struct gen *g, const struct diff_form *f)
     uint32_t v = edge(g, sz);
     if (sub >= 6 && chance(g, 80)) {
         /* mostly quotients that fit: no #DE */
-        if (v == 0)
-            v = 1 + below(g, 1000);
+        if (v == 0)   /* a small divisor that fits the operand */
+            v = 1 + below(g, sz == 1 ? 255 : 1000);
         uint64_t dv = sub == 6 ? v : (uint64_t)(int64_t)(int32_t)(sz == 1 ? (int8_t)v : sz == 2 ? (int16_t)v : (int32_t)v);
         int64_t sdv = (int64_t)dv;
         uint32_t qmask = size_mask(sz);
@@ -1180,6 +1218,49 @@ static void gen_form(struct gen *g, const struct diff_form *f)
     case K_INT3:
     case K_UD2:
         opcode(g, op);
+        g->may_fault = true;
+        break;
+    case K_INTN: {
+        /* gates 3 and 4 have DPL 3 (a trap), every other one DPL 0: #GP(n*8+2) */
+        unsigned n;
+        do
+            n = chance(g, 20) ? 3 + below(g, 2) : below(g, 256);
+        while (n == 0x80);
+        opcode(g, op);
+        emit(g, (uint8_t)n);
+        g->may_fault = true;
+        break;
+    }
+    case K_PRIV:
+        /* CPL 3, IOPL 0, no I/O bitmap: each of these is #GP(0) before it
+         * touches an operand */
+        choose_osz(g, f->size == 4 || f->size == 2 ? 4 : f->size);
+        if (f->aux == PRIV_STRING && chance(g, 40))
+            prefix(g, 0xf3);
+        opcode(g, op);
+        switch (f->aux) {
+        case PRIV_IB:
+            emit(g, (uint8_t)rnd(g));
+            break;
+        case PRIV_E:
+            modrm_E(g, (unsigned)f->sub, 2, 50, edge(g, 2));
+            break;
+        case PRIV_M:
+            modrm_mem(g, (unsigned)f->sub, 6);
+            break;
+        case PRIV_CR: {
+            static const uint8_t crs[4] = { 0, 2, 3, 4 };
+            modrm_reg(g, crs[below(g, 4)], below(g, 8));
+            break;
+        }
+        case PRIV_DR: {
+            static const uint8_t drs[6] = { 0, 1, 2, 3, 6, 7 };
+            modrm_reg(g, drs[below(g, 6)], below(g, 8));
+            break;
+        }
+        default:
+            break;
+        }
         g->may_fault = true;
         break;
     }
