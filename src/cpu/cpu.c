@@ -315,9 +315,11 @@ uint32_t cpu_get_reg(const struct cpu *c, enum cpu_reg r) { return c->r[r & 7]; 
 void cpu_set_reg(struct cpu *c, enum cpu_reg r, uint32_t v) { c->r[r & 7] = v; }
 uint32_t cpu_get_eip(const struct cpu *c) { return c->eip; }
 
+/* Setting EIP (a loader, the debugger, a test) also ends a halt. */
 void cpu_set_eip(struct cpu *c, uint32_t v)
 {
     c->eip = v;
+    c->halted = false;
     c->break_trace = true;
 }
 
