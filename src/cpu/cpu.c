@@ -125,7 +125,9 @@ static bool handle_exception(struct cpu *c)
         err |= 1;   /* EXT: the fault happened while delivering an external event */
     c->delivering = vec;
     c->delivering_ext = true;   /* faults while delivering this are EXT */
+    c->push_rf = vec != EXC_DB && vec != EXC_DF;
     cpu_deliver(c, vec, err, false, true);
+    c->push_rf = false;
     c->delivering = -1;
     c->delivering_ext = false;
     return false;

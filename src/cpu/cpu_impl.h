@@ -148,6 +148,7 @@ struct cpu {
     int delivering;                /* vector being delivered, or -1 */
     bool delivering_ext;           /* the event being delivered is external */
     bool triple;
+    bool push_rf;                  /* delivering a fault: the pushed EFLAGS has RF = 1 */
     int last_vec;
     uint32_t last_err;
 

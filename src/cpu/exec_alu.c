@@ -261,8 +261,11 @@ void op_bswap(struct cpu *c, const struct insn *i)
 /* ---------- shifts and rotates ---------- */
 
 /* Flags of rotates: only CF and OF change (when the masked count != 0).
- * OF for counts > 1 is undefined; the count-1 formula is applied, as
- * P6-family processors do. */
+ * OF for counts > 1 is undefined; P6-family hardware (and the host the
+ * differential test runs on) computes it as for the first 1-bit step, from
+ * the original operand. ofirst() is that value for ROL/RCL/SHL. */
+static inline bool ofirst_left(uint32_t d, unsigned w) { return ((d >> (w - 1)) ^ (d >> (w - 2))) & 1; }
+
 static uint32_t do_grp2(struct cpu *c, unsigned op, unsigned sz, uint32_t d, unsigned cnt)
 {
     unsigned w = sz * 8;
@@ -277,7 +280,7 @@ static uint32_t do_grp2(struct cpu *c, unsigned op, unsigned sz, uint32_t d, uns
         unsigned n = cnt % w;
         r = n ? ((d << n) | (d >> (w - n))) & m : d;
         cf = r & 1;
-        of = ((r & sign) != 0) != cf;
+        of = cnt == 1 ? ((r & sign) != 0) != cf : ofirst_left(d, w);
         f = (f & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
         break;
     }
@@ -285,7 +288,7 @@ static uint32_t do_grp2(struct cpu *c, unsigned op, unsigned sz, uint32_t d, uns
         unsigned n = cnt % w;
         r = n ? ((d >> n) | (d << (w - n))) & m : d;
         cf = r & sign;
-        of = ((r >> (w - 1)) ^ (r >> (w - 2))) & 1;
+        of = ((d >> (w - 1)) ^ d) & 1;   /* first step: new MSB (old bit 0) ^ old MSB */
         f = (f & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
         break;
     }
@@ -296,18 +299,19 @@ static uint32_t do_grp2(struct cpu *c, unsigned op, unsigned sz, uint32_t d, uns
             x = ((x << 1) | (x >> w)) & ((2ull << (w)) - 1);
         r = (uint32_t)x & m;
         cf = (x >> w) & 1;
-        of = ((r & sign) != 0) != cf;
+        of = ofirst_left(d, w);
         f = (f & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
         break;
     }
     case 3: {   /* RCR */
         unsigned n = sz == 4 ? cnt : cnt % (w + 1);
+        bool of_first = ((d & sign) != 0) != cf;
         uint64_t x = ((uint64_t)cf << w) | d;
         for (unsigned k = 0; k < n; k++)
             x = ((x >> 1) | ((x & 1) << w)) & ((2ull << (w)) - 1);
         r = (uint32_t)x & m;
         cf = (x >> w) & 1;
-        of = ((r >> (w - 1)) ^ (r >> (w - 2))) & 1;
+        of = of_first;
         f = (f & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
         break;
     }
@@ -315,7 +319,7 @@ static uint32_t do_grp2(struct cpu *c, unsigned op, unsigned sz, uint32_t d, uns
     case 6:     /* SHL/SAL. CF for count > width is undefined: 0 here. */
         r = cnt < w ? (d << cnt) & m : 0;
         cf = cnt <= w ? (d >> (w - cnt)) & 1 : 0;
-        of = ((r & sign) != 0) != cf;
+        of = ofirst_left(d, w);
         f = (f & ~LF_BITS) | szp_flags(r, sz) | (cf ? F_CF : 0) | (of ? F_OF : 0);
         break;
     case 5:     /* SHR: OF is the original sign */
@@ -396,9 +400,11 @@ void op_shxd(struct cpu *c, const struct insn *i)
     }
     uint32_t f = flags_materialize(c) & ~LF_BITS;
     f |= szp_flags(r, sz) | (cf ? F_CF : 0);
-    if ((r ^ d) & szsign(sz))
+    /* OF: sign change of the first 1-bit step (defined for count 1; the
+     * host computes larger counts the same way) */
+    bool of = left ? ofirst_left(d, w) : (((d >> (w - 1)) ^ s) & 1);
+    if (of)
         f |= F_OF;
-    (void)w;
     if (i->mod == 3)
         reg_set(c, i->rm, sz, r);
     else
@@ -409,11 +415,12 @@ void op_shxd(struct cpu *c, const struct insn *i)
 /* ---------- multiply and divide ---------- */
 
 /* MUL/IMUL: CF = OF = the upper half is significant. SF, ZF, PF, AF are
- * undefined: here SF/ZF/PF follow the low half of the result and AF = 0. */
+ * undefined: as the P6-family host does, SF/PF follow the low half of the
+ * result and ZF = AF = 0. */
 static void mul_flags(struct cpu *c, bool carry, uint32_t low, unsigned sz)
 {
     uint32_t f = flags_materialize(c) & ~LF_BITS;
-    f |= szp_flags(low, sz);
+    f |= szp_flags(low, sz) & ~F_ZF;
     if (carry)
         f |= F_CF | F_OF;
     flags_set_arith(c, f);

@@ -149,7 +149,9 @@ static void deliver_prot(struct cpu *c, int vec, uint32_t err, bool soft, bool e
         k.outer = false;
         newcpl = c->cpl;
     }
-    frame_push(c, &k, gsz, fl, ext);
+    /* SDM §17.3.1.1: for fault-class exceptions (but an instruction
+     * breakpoint) the EFLAGS image saved has RF = 1 */
+    frame_push(c, &k, gsz, c->push_rf ? fl | F_RF : fl, ext);
     frame_push(c, &k, gsz, c->seg[S_CS].sel, ext);
     frame_push(c, &k, gsz, c->eip, ext);
     if (err != NO_ERR)
