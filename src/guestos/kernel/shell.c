@@ -53,6 +53,11 @@ static int read_line(char *buf)
 			printk("^C\n");
 			buf[0] = 0;
 			return 0;
+		} else if ((c == 0x7f || c == 8) && cur == len && len > 0) {
+			buf[--len] = 0;		/* the common case: erase at the end */
+			cur--;
+			printk("\b \b");
+			continue;
 		} else if (c == 0x7f || c == 8) {
 			if (cur > 0) {
 				memmove(buf + cur - 1, buf + cur, len - cur + 1);
@@ -94,6 +99,12 @@ static int read_line(char *buf)
 					buf[0] = 0;
 				len = cur = strlen(buf);
 			}
+		} else if (c >= 32 && c < 127 && len < LINE_MAX - 1 && cur == len) {
+			buf[len++] = c;		/* the common case: type at the end */
+			buf[len] = 0;
+			cur++;
+			printk("%c", c);
+			continue;
 		} else if (c >= 32 && c < 127 && len < LINE_MAX - 1) {
 			memmove(buf + cur + 1, buf + cur, len - cur + 1);
 			buf[cur++] = c;
