@@ -40,6 +40,11 @@ struct pagoda_guest_info {
 	u32 off_zone_free_area, sizeof_free_area, off_free_area_nr_free;
 };
 
+/* docs/guest-info.md gives these offsets; keep the two in step. */
+_Static_assert(offsetof(struct pagoda_guest_info, zones) == 128, "guest-info: zones at 128");
+_Static_assert(offsetof(struct pagoda_guest_info, slab_caches_phys) == 256, "guest-info: slab list at 256");
+_Static_assert(sizeof(struct pagoda_guest_info) == 300, "guest-info: version 1 is 300 bytes");
+
 static struct pagoda_guest_info guest_info __aligned(64);
 static unsigned long published_generation;
 
