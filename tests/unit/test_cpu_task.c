@@ -1,0 +1,321 @@
+/* Hardware task switches and virtual-8086 mode: CALL/JMP to a TSS, IRET
+ * through the back link, exceptions through a task gate with the error code
+ * on the new task's stack, busy bits and NT (SDM Vol. 3 ch. 7), and V86
+ * entry by IRET, IOPL-sensitive INT n and interrupts out of V86 with the
+ * nine-dword frame (SDM Vol. 3 ch. 20). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "mmu/mmu.h"
+#include "mmu/phys.h"
+
+#define GDT 0x800u
+#define IDT 0x1000u
+#define TSS 0x3000u
+#define HANDLERS 0x6000u   /* vector v's handler: HLT at HANDLERS + 16 * v */
+#define CODE 0x10000u
+#define STACK0 0x9000u
+#define STACK3 0xa000u
+
+/* GDT selectors */
+#define K_CODE 0x08
+#define K_DATA 0x10
+#define U_CODE 0x1b
+#define U_DATA 0x23
+#define TSS_SEL 0x28
+#define CODE16 0x30
+#define NP_DATA 0x38
+#define CGATE 0x40       /* call gate, DPL 3, 2 dword parameters -> K_CODE:CODE+0x800 */
+#define SMALL 0x48       /* data, limit 0xff */
+#define CONF_CODE 0x50   /* conforming code, DPL 0 */
+#define TSS2_SEL 0x58
+#define TSS2 0x3800u
+
+struct vm {
+    struct phys *p;
+    struct mmu m;
+    struct cpu *c;
+    uint16_t last_port;
+};
+
+static uint32_t vm_in(void *ctx, uint16_t port, int size)
+{
+    (void)ctx;
+    (void)port;
+    (void)size;
+    return 0;
+}
+static void vm_out(void *ctx, uint16_t port, uint32_t val, int size)
+{
+    struct vm *v = ctx;
+    (void)val;
+    (void)size;
+    v->last_port = port;
+}
+static int vm_ack(void *ctx)
+{
+    (void)ctx;
+    return -1;
+}
+
+static uint64_t desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t gran)
+{
+    return (limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) | ((uint64_t)access << 40) |
+           ((uint64_t)((limit >> 16) & 0xf) << 48) | ((uint64_t)(gran & 0xf) << 52) |
+           ((uint64_t)(base >> 24) << 56);
+}
+
+static uint64_t gate(uint16_t sel, uint32_t off, uint8_t access, uint8_t params)
+{
+    return (off & 0xffff) | ((uint64_t)sel << 16) | ((uint64_t)params << 32) |
+           ((uint64_t)access << 40) | ((uint64_t)(off >> 16) << 48);
+}
+
+static void w64(struct vm *v, uint32_t pa, uint64_t x)
+{
+    phys_write(v->p, pa, (uint32_t)x, 4);
+    phys_write(v->p, pa + 4, (uint32_t)(x >> 32), 4);
+}
+static uint32_t rd(struct vm *v, uint32_t pa) { return phys_read(v->p, pa, 4); }
+
+static void set_idt(struct vm *v, int vec, uint64_t g) { w64(v, IDT + 8u * (unsigned)vec, g); }
+
+static struct vm *vm_new(void)
+{
+    struct vm *v = calloc(1, sizeof *v);
+    char err[128];
+    v->p = phys_create(4u << 20, err, sizeof err);
+    ck_assert_ptr_nonnull(v->p);
+    ck_assert_int_eq(mmu_init(&v->m, v->p, TLB_DEFAULT_SETS, TLB_DEFAULT_WAYS), 0);
+    struct cpu_bus bus = {vm_in, vm_out, vm_ack, v};
+    v->c = cpu_create(&v->m, &bus, NULL);
+
+    w64(v, GDT + 0x08, desc(0, 0xfffff, 0x9b, 0xc));
+    w64(v, GDT + 0x10, desc(0, 0xfffff, 0x93, 0xc));
+    w64(v, GDT + 0x18, desc(0, 0xfffff, 0xfb, 0xc));
+    w64(v, GDT + 0x20, desc(0, 0xfffff, 0xf3, 0xc));
+    w64(v, GDT + 0x28, desc(TSS, 0x68 + 8192 / 8 + 1, 0x8b, 0));   /* the current task: busy */
+    w64(v, GDT + 0x58, desc(TSS2, 0x67, 0x89, 0));
+    w64(v, GDT + 0x30, desc(0, 0xffff, 0x9b, 0));
+    w64(v, GDT + 0x38, desc(0, 0xfffff, 0x13, 0xc));
+    w64(v, GDT + 0x40, gate(K_CODE, CODE + 0x800, 0xec, 2));
+    w64(v, GDT + 0x48, desc(0x20000, 0xff, 0x93, 0x4));
+    w64(v, GDT + 0x50, desc(0, 0xfffff, 0x9f, 0xc));
+    /* every vector: a 386 interrupt gate, DPL 0, to a HLT */
+    for (int n = 0; n < 256; n++) {
+        set_idt(v, n, gate(K_CODE, HANDLERS + 16u * (unsigned)n, 0x8e, 0));
+        phys_write(v->p, HANDLERS + 16u * (unsigned)n, 0xf4, 1);
+    }
+    /* TSS: ring-0 stack, I/O bitmap at 0x68 allowing only port 0x80 */
+    phys_write(v->p, TSS + 4, STACK0, 4);
+    phys_write(v->p, TSS + 8, K_DATA, 4);
+    phys_write(v->p, TSS + 0x66, 0x68, 2);
+    for (unsigned k = 0; k < 8192 / 8 + 1; k++)
+        phys_write(v->p, TSS + 0x68 + k, 0xff, 1);
+    phys_write(v->p, TSS + 0x68 + 0x80 / 8, 0xfe, 1);
+
+    cpu_set_gdtr(v->c, GDT, 0x5f);
+    cpu_set_idtr(v->c, IDT, 256 * 8 - 1);
+    cpu_set_flat32(v->c);
+    struct seg tr = {.sel = TSS_SEL, .base = TSS, .limit = 0x68 + 8192 / 8 + 1, .flags = 0x8b, .valid = true};
+    cpu_set_seg(v->c, S_TR, tr);
+    cpu_set_eip(v->c, CODE);
+    cpu_set_reg(v->c, R_ESP, STACK0);
+    return v;
+}
+
+static void vm_free(struct vm *v)
+{
+    cpu_destroy(v->c);
+    mmu_free(&v->m);
+    phys_destroy(v->p);
+    free(v);
+}
+
+static void code(struct vm *v, uint32_t pa, const uint8_t *b, size_t n)
+{
+    ck_assert_int_eq(phys_load(v->p, pa, b, (uint32_t)n), 0);
+}
+
+/* Run to a HLT in a handler; returns the vector taken. */
+static int run_to_handler(struct vm *v)
+{
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100000), CPU_STOP_HLT);
+    uint32_t eip = cpu_get_eip(v->c) - 1;
+    ck_assert_uint_ge(eip, HANDLERS);
+    ck_assert_uint_lt(eip, HANDLERS + 16 * 256);
+    return (int)((eip - HANDLERS) / 16);
+}
+
+
+/* A second 32-bit task: flat ring 0, EIP = eip, ESP = esp. */
+static void task2(struct vm *v, uint32_t eip, uint32_t esp)
+{
+    phys_write(v->p, TSS2 + 0x20, eip, 4);
+    phys_write(v->p, TSS2 + 0x24, 0x2, 4);
+    phys_write(v->p, TSS2 + 0x38, esp, 4);
+    phys_write(v->p, TSS2 + 0x1c, 0, 4);
+    phys_write(v->p, TSS2 + 0x4c, K_CODE, 2);
+    for (int s = 0; s < 6; s++)
+        if (s != 1)
+            phys_write(v->p, TSS2 + 0x48 + 4u * (unsigned)s, K_DATA, 2);
+    phys_write(v->p, TSS2 + 0x60, 0, 2);
+}
+
+static unsigned gdt_type(struct vm *v, unsigned sel) { return (rd(v, GDT + sel + 4) >> 8) & 0xf; }
+
+START_TEST(call_to_a_tss_nests_the_task_and_iret_returns_through_the_back_link)
+{
+    struct vm *v = vm_new();
+    /* task 1: mov eax,5; call far 58h:0; mov ebx,eax; hlt */
+    code(v, CODE, (uint8_t[]){0xb8, 5, 0, 0, 0, 0x9a, 0, 0, 0, 0, TSS2_SEL, 0, 0x89, 0xc3, 0xf4}, 15);
+    /* task 2: pushfd; pop ecx; mov eax, 77h; iretd */
+    code(v, CODE + 0x200, (uint8_t[]){0x9c, 0x59, 0xb8, 0x77, 0, 0, 0, 0xcf}, 8);
+    task2(v, CODE + 0x200, 0x8800);
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 1000), CPU_STOP_HLT);
+    ck_assert_uint_eq(cpu_get_eip(v->c), CODE + 15);
+    ck_assert_uint_eq(cpu_get_reg(v->c, R_EBX), 5);          /* task 1's EAX restored */
+    ck_assert_uint_eq(phys_read(v->p, TSS2 + 0x2c, 4) & F_NT, F_NT); /* task 2's ECX: it ran nested */
+    ck_assert_uint_eq(phys_read(v->p, TSS2, 2), TSS_SEL);     /* back link */
+    ck_assert_uint_eq(phys_read(v->p, TSS2 + 0x28, 4), 0x77);  /* task 2's EAX saved */
+    ck_assert_uint_eq(gdt_type(v, TSS2_SEL), 9);              /* IRET left it available */
+    ck_assert_uint_eq(gdt_type(v, TSS_SEL), 0xb);             /* task 1 busy again */
+    ck_assert_uint_eq(cpu_get_seg(v->c, S_TR).sel, TSS_SEL);
+    ck_assert_uint_eq(cpu_get_eflags(v->c) & F_NT, 0);
+    ck_assert_uint_eq(cpu_get_cr(v->c, 0) & 8, 8);            /* CR0.TS set by a switch */
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(jmp_to_a_tss_frees_the_old_task_and_sets_no_back_link)
+{
+    struct vm *v = vm_new();
+    code(v, CODE, (uint8_t[]){0xea, 0, 0, 0, 0, TSS2_SEL, 0}, 7);
+    code(v, CODE + 0x200, (uint8_t[]){0x9c, 0x59, 0xf4}, 3);
+    task2(v, CODE + 0x200, 0x8800);
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 1000), CPU_STOP_HLT);
+    ck_assert_uint_eq(cpu_get_eip(v->c), CODE + 0x203);
+    ck_assert_uint_eq(gdt_type(v, TSS_SEL), 9);
+    ck_assert_uint_eq(gdt_type(v, TSS2_SEL), 0xb);
+    ck_assert_uint_eq(cpu_get_reg(v->c, R_ECX) & F_NT, 0);
+    ck_assert_uint_eq(phys_read(v->p, TSS + 0x20, 4), CODE + 7);   /* old EIP saved */
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(call_to_a_busy_tss_is_gp)
+{
+    struct vm *v = vm_new();
+    code(v, CODE, (uint8_t[]){0x9a, 0, 0, 0, 0, TSS_SEL, 0}, 7);   /* call to itself */
+    ck_assert_int_eq(run_to_handler(v), 13);
+    ck_assert_uint_eq(rd(v, cpu_get_reg(v->c, R_ESP)), TSS_SEL);
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(exception_through_a_task_gate_pushes_its_error_code_on_the_new_stack)
+{
+    struct vm *v = vm_new();
+    set_idt(v, 13, gate(TSS2_SEL, 0, 0x85, 0));
+    code(v, CODE, (uint8_t[]){0x66, 0xb8, 0x30, 0x12, 0x8e, 0xd8}, 6);
+    code(v, CODE + 0x200, (uint8_t[]){0xf4}, 1);
+    task2(v, CODE + 0x200, 0x8800);
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 1000), CPU_STOP_HLT);
+    ck_assert_uint_eq(cpu_get_eip(v->c), CODE + 0x201);
+    ck_assert_uint_eq(cpu_get_reg(v->c, R_ESP), 0x8800 - 4);
+    ck_assert_uint_eq(rd(v, 0x8800 - 4), 0x1230);
+    ck_assert_uint_eq(phys_read(v->p, TSS + 0x20, 4), CODE + 4);   /* the faulting MOV */
+    ck_assert_uint_eq(phys_read(v->p, TSS2, 2), TSS_SEL);
+    vm_free(v);
+}
+END_TEST
+
+/* Enter V86 at 2000:0000 by IRETD from ring 0 with VM set. */
+static void enter_v86(struct vm *v, uint32_t iopl)
+{
+    /* push 0(gs) 0(fs) 0(ds) 0x1000(es) 0x3000(ss) 0x100(esp) eflags cs=2000 eip=0; iretd */
+    uint32_t sp = STACK0 - 36;
+    const uint32_t frame[9] = {0, 0x2000, 0x20002 | iopl << 12, 0x100, 0x3000, 0x1000, 0, 0, 0};
+    for (int k = 0; k < 9; k++)
+        phys_write(v->p, sp + 4u * (unsigned)k, frame[k], 4);
+    cpu_set_reg(v->c, R_ESP, sp);
+    code(v, CODE, (uint8_t[]){0xcf}, 1);
+}
+
+START_TEST(v86_int_with_iopl_below_3_is_gp_with_the_v86_frame_on_the_ring0_stack)
+{
+    struct vm *v = vm_new();
+    enter_v86(v, 0);
+    /* V86 code: mov ax,1234h; mov [5],ax (DS=0 -> linear 5); int 30h */
+    code(v, 0x20000, (uint8_t[]){0xb8, 0x34, 0x12, 0xa3, 0x05, 0x00, 0xcd, 0x30}, 8);
+    ck_assert_int_eq(run_to_handler(v), 13);
+    uint32_t sp = cpu_get_reg(v->c, R_ESP);
+    ck_assert_uint_eq(sp, STACK0 - 40);
+    ck_assert_uint_eq(rd(v, sp), 0);             /* error code */
+    ck_assert_uint_eq(rd(v, sp + 4), 6);         /* IP of the INT */
+    ck_assert_uint_eq(rd(v, sp + 8), 0x2000);    /* CS */
+    ck_assert_uint_eq(rd(v, sp + 12) & F_VM, F_VM);
+    ck_assert_uint_eq(rd(v, sp + 16), 0x100);    /* ESP */
+    ck_assert_uint_eq(rd(v, sp + 20), 0x3000);   /* SS */
+    ck_assert_uint_eq(rd(v, sp + 24), 0x1000);   /* ES */
+    ck_assert_uint_eq(phys_read(v->p, 5, 2), 0x1234);
+    ck_assert_uint_eq(cpu_get_eflags(v->c) & F_VM, 0);
+    ck_assert_uint_eq(cpu_cpl(v->c), 0);
+    ck_assert(!cpu_get_seg(v->c, S_ES).valid);   /* data segments nulled on the way out */
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(v86_int_with_iopl3_goes_through_a_dpl3_gate)
+{
+    struct vm *v = vm_new();
+    set_idt(v, 0x30, gate(K_CODE, HANDLERS + 16 * 0x30, 0xee, 0));
+    enter_v86(v, 3u);
+    code(v, 0x20000, (uint8_t[]){0xfa, 0xcd, 0x30}, 3);    /* cli (allowed: IOPL 3); int 30h */
+    ck_assert_int_eq(run_to_handler(v), 0x30);
+    uint32_t sp = cpu_get_reg(v->c, R_ESP);
+    ck_assert_uint_eq(rd(v, sp), 3);             /* IP after INT */
+    ck_assert_uint_eq(rd(v, sp + 8) & (F_VM | F_IF), F_VM);
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(v86_segment_loads_use_selector_times_16_and_64k_limits)
+{
+    struct vm *v = vm_new();
+    enter_v86(v, 3u);
+    /* mov ax,4000h; mov ds,ax; mov byte [10h], 99h; int 30h */
+    set_idt(v, 0x30, gate(K_CODE, HANDLERS + 16 * 0x30, 0xee, 0));
+    code(v, 0x20000, (uint8_t[]){0xb8, 0x00, 0x40, 0x8e, 0xd8, 0xc6, 0x06, 0x10, 0x00, 0x99, 0xcd, 0x30}, 12);
+    ck_assert_int_eq(run_to_handler(v), 0x30);
+    ck_assert_uint_eq(phys_read(v->p, 0x40010, 1), 0x99);
+    ck_assert_uint_eq(rd(v, cpu_get_reg(v->c, R_ESP) + 24), 0x4000);   /* DS in the frame */
+    vm_free(v);
+}
+END_TEST
+
+Suite *suite(void)
+{
+    Suite *s = suite_create("cpu_task");
+    TCase *tc = tcase_create("task");
+    tcase_add_test(tc, call_to_a_tss_nests_the_task_and_iret_returns_through_the_back_link);
+    tcase_add_test(tc, jmp_to_a_tss_frees_the_old_task_and_sets_no_back_link);
+    tcase_add_test(tc, call_to_a_busy_tss_is_gp);
+    tcase_add_test(tc, exception_through_a_task_gate_pushes_its_error_code_on_the_new_stack);
+    tcase_add_test(tc, v86_int_with_iopl_below_3_is_gp_with_the_v86_frame_on_the_ring0_stack);
+    tcase_add_test(tc, v86_int_with_iopl3_goes_through_a_dpl3_gate);
+    tcase_add_test(tc, v86_segment_loads_use_selector_times_16_and_64k_limits);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
