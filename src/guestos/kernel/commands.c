@@ -401,6 +401,26 @@ static void cmd_drain(int argc, char **argv)
 	slab_drain_all();
 }
 
+static void cmd_peek(int argc, char **argv)
+{
+	unsigned long addr = argc > 1 ? parse_num(argv[1]) : 0;
+	u8 b;
+
+	/* probe_kernel_read_byte survives a #PF through the exception table. */
+	if (probe_kernel_read_byte((void *)addr, &b))
+		printk("0x%08lx: not mapped (the read faulted)\n", addr);
+	else
+		printk("0x%08lx: 0x%02x\n", addr, b);
+}
+
+static void cmd_oops(int argc, char **argv)
+{
+	unsigned long addr = argc > 1 ? parse_num(argv[1]) : 0;
+
+	printk("reading 0x%08lx without a fixup...\n", addr);
+	printk("%02x\n", *(volatile u8 *)addr);
+}
+
 static void cmd_echo(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -440,6 +460,8 @@ static const struct command commands[] = {
 	{ "layout", "", "virtual kernel memory layout", cmd_layout },
 	{ "selftest", "[NAME]", "run the in-guest tests", cmd_selftest },
 	{ "bench", "", "allocation costs in TSC cycles", cmd_bench },
+	{ "peek", "ADDR", "read a byte of kernel virtual memory, safely", cmd_peek },
+	{ "oops", "[ADDR]", "read ADDR unprotected: page fault, register dump, power off", cmd_oops },
 	{ "echo", "TEXT", "print TEXT", cmd_echo },
 	{ "poweroff", "", "power off (port 0xF4)", cmd_poweroff },
 };

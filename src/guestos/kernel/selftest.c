@@ -976,6 +976,7 @@ int run_selftests(const char *only);
 int run_selftests(const char *only)
 {
 	int passed = 0, failed = 0;
+	u64 t0 = rdtsc();
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(tests); i++) {
 		bool ok;
@@ -994,6 +995,7 @@ int run_selftests(const char *only)
 		}
 	}
 	printk("selftest: %d passed, %d failed\n", passed, failed);
+	printk("selftest: took %llu TSC cycles\n", rdtsc() - t0);
 	return failed;
 }
 
