@@ -26,6 +26,7 @@ struct cpu *cpu_create(struct mmu *m, const struct cpu_bus *bus, struct events *
     c->ev = ev;
     m->fault = on_page_fault;
     m->fault_ctx = c;
+    m->eip = &c->insn_eip;   /* page-fault events name the faulting instruction */
     icache_init(c);
     c->last_vec = -1;
     c->last_err = NO_ERR;
