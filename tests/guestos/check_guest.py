@@ -282,37 +282,22 @@ def check_free(lines, low_high):
         same(line, "%-9s%11d" % (parts[0], vals[0]) + "".join(" %11d" % v for v in vals[1:]), "free")
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runner", choices=["qemu", "pagoda"], default="qemu")
-    ap.add_argument("--qemu", default="qemu-system-i386")
-    ap.add_argument("--pagoda")
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--mem", type=int, default=256)
-    ap.add_argument("--timeout", type=int, default=300)
-    ap.add_argument("--log", help="write the guest's serial output here")
-    args = ap.parse_args()
-
-    out = run_guest(args)
-    if args.log:
-        with open(args.log, "w") as f:
-            f.write(out)
+def check_output(out, mem, runner):
+    """All checks on one serial log; returns the list of problems."""
+    errors.clear()
     boot, sec = split_sections(out)
     for cmd in ["selftest"] + REPORTS + ["poweroff"]:
         if cmd not in sec:
             fail(f"no output section for '{cmd}' (did the guest crash?)")
     if errors:
-        print(out[-4000:])
-        for e in errors:
-            print("FAIL:", e)
-        return 1
+        return list(errors)
     max_pfn, max_low = expected_layout(boot)
     ranges = check_zone_ranges(boot, max_pfn, max_low)
     check_selftests(sec["selftest"])
     buddy_free = check_buddyinfo(sec["cat /proc/buddyinfo"])
     zones = check_zoneinfo(sec["cat /proc/zoneinfo"])
     check_slabinfo(sec["cat /proc/slabinfo"])
-    mem = check_meminfo(sec["cat /proc/meminfo"])
+    mem_info = check_meminfo(sec["cat /proc/meminfo"])
     vm = check_vmstat(sec["cat /proc/vmstat"])
     check_free(sec["free"], False)
     check_free(sec["free -l"], True)
@@ -323,11 +308,11 @@ def main():
     for name, z in zones.items():
         if z.get("present") and buddy_free.get(name) != z.get("pages free"):
             fail(f"{name}: buddyinfo holds {buddy_free.get(name)} pages, zoneinfo says {z.get('pages free')} free")
-    if mem.get("MemTotal") != 4 * sum(z.get("managed", 0) for z in zones.values()):
+    if mem_info.get("MemTotal") != 4 * sum(z.get("managed", 0) for z in zones.values()):
         fail("MemTotal != 4 * sum of managed pages")
-    if mem.get("HighTotal") != 4 * zones.get("HighMem", {}).get("managed", 0):
+    if mem_info.get("HighTotal") != 4 * zones.get("HighMem", {}).get("managed", 0):
         fail("HighTotal != 4 * HighMem managed")
-    if vm.get("nr_free_pages", -1) * 4 != mem.get("MemFree"):
+    if vm.get("nr_free_pages", -1) * 4 != mem_info.get("MemFree"):
         fail("vmstat nr_free_pages * 4 != MemFree")
     if zones.get("DMA", {}).get("spanned") != min(MAX_DMA_PFN, max_low) - 1:
         fail("DMA spanned pages do not start at pfn 1")
@@ -336,14 +321,79 @@ def main():
         z = zones.get(name, {})
         if r and z.get("spanned") != (r[1] - max(r[0], 0x1000)) >> 12:
             fail(f"{name}: zoneinfo spanned {z.get('spanned')} disagrees with the Zone ranges line")
+    if not errors:
+        print(f"PASS: guest at {mem} MiB on {runner}: {EXPECTED_SELFTESTS} selftests passed; "
+              f"max_pfn 0x{max_pfn:x}, max_low_pfn 0x{max_low:x}; reports parse as Linux 6.1's")
+    return list(errors)
 
-    if errors:
-        for e in errors:
+
+# Small departures from Linux's output that the checks must notice.
+MUTATIONS = [
+    (r"(?m)^(Node 0, zone +Normal)  ", r"\1 "),              # buddyinfo column width
+    (r"(?m)^MemTotal:  ", "MemTotal: "),                     # meminfo label padding
+    (r"(?m)^PASS (\S+).*$", r"FAIL \1: injected"),           # a failing selftest
+    (r" : tunables  (\d+)", r" : tunables \1 "),              # slabinfo %4u
+    (r"(?m)^        min      ", "        min     "),         # zoneinfo %-8s
+    (r"(?m)^Mem:      ", "Mem:     "),                       # free %11s
+    (r"(?m)^(  Normal   \[mem 0x0000000001000000)", r"\1 "),  # zone range
+]
+
+
+def self_test_mutations(out, mem, runner):
+    import io
+    import contextlib
+    missed = []
+    for pattern, repl in MUTATIONS:
+        bad = re.sub(pattern, repl, out, count=1)
+        if bad == out:
+            missed.append(f"mutation {pattern!r} did not apply")
+            continue
+        with contextlib.redirect_stdout(io.StringIO()):
+            problems = check_output(bad, mem, runner)
+        if not problems:
+            missed.append(f"mutation {pattern!r} was not detected")
+    return missed
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runner", choices=["qemu", "pagoda"], default="qemu")
+    ap.add_argument("--qemu", default="qemu-system-i386")
+    ap.add_argument("--pagoda")
+    ap.add_argument("--kernel")
+    ap.add_argument("--mem", type=int, default=256)
+    ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--log", help="write the guest's serial output here")
+    ap.add_argument("--from-log", help="check this saved serial output instead of booting")
+    ap.add_argument("--mutations", action="store_true",
+                    help="also check that altered copies of the output are rejected")
+    args = ap.parse_args()
+
+    if not args.from_log and not args.kernel:
+        ap.error("--kernel is required unless --from-log is given")
+    if args.from_log:
+        with open(args.from_log, encoding="latin-1") as f:
+            out = f.read().replace("\r\n", "\n")
+    else:
+        out = run_guest(args)
+    if args.log:
+        with open(args.log, "w") as f:
+            f.write(out)
+    problems = check_output(out, args.mem, args.runner)
+    if problems:
+        if any(p.startswith("no output section") for p in problems):
+            print(out[-4000:])
+        for e in problems:
             print("FAIL:", e)
-        print(f"guest at {args.mem} MiB on {args.runner}: {len(errors)} problem(s)")
+        print(f"guest at {args.mem} MiB on {args.runner}: {len(problems)} problem(s)")
         return 1
-    print(f"PASS: guest at {args.mem} MiB on {args.runner}: {EXPECTED_SELFTESTS} selftests passed; "
-          f"max_pfn 0x{max_pfn:x}, max_low_pfn 0x{max_low:x}; reports parse as Linux 6.1's")
+    if args.mutations:
+        missed = self_test_mutations(out, args.mem, args.runner)
+        for m in missed:
+            print("FAIL:", m)
+        if missed:
+            return 1
+        print(f"PASS: all {len(MUTATIONS)} altered copies of the output were rejected")
     return 0
 
 

@@ -20,6 +20,7 @@ static const char *const node_stat_names[] = {
 	"nr_anon_transparent_hugepages", "nr_vmscan_write", "nr_vmscan_immediate_reclaim",
 	"nr_dirtied", "nr_written", "nr_throttled_written", "nr_kernel_misc_reclaimable",
 	"nr_foll_pin_acquired", "nr_foll_pin_released", "nr_kernel_stack", "nr_page_table_pages",
+	"nr_sec_page_table_pages", "nr_swapcached",
 };
 
 static const char *const zone_stat_names[NR_VM_ZONE_STAT_ITEMS] = {
