@@ -123,8 +123,9 @@ int boot_zero(struct phys *p, uint32_t pa, uint32_t len)
 
 static struct boot_seg flat_seg(uint16_t sel, uint32_t hi)
 {
+    /* struct seg keeps descriptor bits 40..55 without limit 19:16 */
     return (struct boot_seg){ .sel = sel, .base = 0, .limit = 0xFFFFFFFFu,
-                              .flags = (uint16_t)(hi >> 8) };
+                              .flags = (uint16_t)((hi >> 8) & 0xF0FFu) };
 }
 
 int boot_flat_gdt(struct phys *p, struct boot_state *bs)

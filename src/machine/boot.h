@@ -30,7 +30,8 @@ struct machine_config;
 #define BOOT_DS 0x18u     /* Linux __BOOT_DS: flat 4 GiB data */
 
 /* A segment as the loader sets it: selector plus descriptor cache. flags
- * holds descriptor bits 40..55 (access byte, limit 19:16, AVL/D/G). */
+ * holds descriptor bits 40..55 (access byte, AVL/D/G) with limit 19:16
+ * zero, as struct seg in cpu/cpu.h. */
 struct boot_seg {
     uint16_t sel;
     uint32_t base, limit;

@@ -262,9 +262,9 @@ static void apply_boot_state(struct machine *m)
     const struct boot_state *bs = &m->boot;
     if (bs->reset_vector)
         return;
-    /* what a boot loader does before jumping: A20 on (fast A20, port 0x92
-     * bit 1, so that the device model agrees with phys) ... */
-    iobus_out(&m->io, 0x92, iobus_in(&m->io, 0x92, 1) | 0x02u, 1);
+    /* what a boot loader does before jumping: A20 on, through the
+     * controller so that the device model agrees with phys ... */
+    i8042_set_a20(m->kbc, true);
     /* ... then protected mode with flat segments from its GDT */
     for (int r = R_EAX; r <= R_EDI; r++)
         cpu_set_reg(m->cpu, (enum cpu_reg)r, bs->reg[r]);
@@ -299,10 +299,8 @@ int machine_reset(struct machine *m, char *err, size_t errlen)
     cpu_reset(m->cpu);
     mmu_flush(&m->mmu, TLB_FLUSH_EXPLICIT);
     if (!m->cfg.bios) {
-        /* a kernel image is what the firmware would load: start from clean
-         * RAM every time, as a reboot through a BIOS would */
-        if (m->resets && boot_zero(m->phys, 0, phys_ram_size(m->phys)) < 0)
-            return fail(err, errlen, "cannot clear guest RAM");
+        /* a kernel image is what firmware would load on every boot; RAM
+         * keeps its other contents across a reset, as on a real PC */
         if (boot_load(m->phys, &m->cfg, m->kernel, &m->boot, err, errlen) < 0)
             return -1;
     }

@@ -87,6 +87,7 @@ enum machine_stop machine_run(struct machine *m, volatile sig_atomic_t *signal_s
     struct pace pc = { .wall0 = t0, .virt0 = vclock_ns(&m->vc) };
     uint64_t max = m->cfg.max_insns;
     uint64_t idle_since = VCLOCK_NEVER;   /* tick when the current HLT began */
+    uint64_t reset_icount = UINT64_MAX;   /* icount at the last reset */
     char err[512];
 
     for (;;) {
@@ -97,6 +98,7 @@ enum machine_stop machine_run(struct machine *m, volatile sig_atomic_t *signal_s
         if (m->exit_requested)
             return finish(m, res, MSTOP_EXIT_PORT, m->exit_status, t0);
         if (m->reset_requested) {
+            reset_icount = cpu_icount(m->cpu);
             if (machine_reset(m, err, sizeof err) < 0) {
                 fprintf(stderr, "pagoda: %s\n", err);
                 return finish(m, res, MSTOP_ERROR, 2, t0);
@@ -134,7 +136,8 @@ enum machine_stop machine_run(struct machine *m, volatile sig_atomic_t *signal_s
         case CPU_STOP_BREAKPOINT:
             return finish(m, res, MSTOP_BREAKPOINT, 0, t0);
         case CPU_STOP_TRIPLE_FAULT:
-            if (!m->cfg.reset_on_triple_fault)
+            /* a reset that cannot retire one instruction would loop forever */
+            if (!m->cfg.reset_on_triple_fault || cpu_icount(m->cpu) == reset_icount)
                 return finish(m, res, MSTOP_TRIPLE_FAULT, 3, t0);
             m->reset_requested = true;
             break;

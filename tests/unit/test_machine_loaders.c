@@ -168,9 +168,9 @@ START_TEST(multiboot_entry_state_is_magic_info_and_flat_protected_mode)
     ck_assert_uint_eq(fx.bs.cs.sel, 0x10);
     ck_assert_uint_eq(fx.bs.cs.base, 0);
     ck_assert_uint_eq(fx.bs.cs.limit, 0xFFFFFFFFu);
-    ck_assert_uint_eq(fx.bs.cs.flags, 0xCF9B);
+    ck_assert_uint_eq(fx.bs.cs.flags, 0xC09B);
     ck_assert_uint_eq(fx.bs.ds.sel, 0x18);
-    ck_assert_uint_eq(fx.bs.ds.flags, 0xCF93);
+    ck_assert_uint_eq(fx.bs.ds.flags, 0xC093);
     ck_assert_uint_eq(fx.bs.gdt_base, BOOT_GDT_ADDR);
     ck_assert_uint_eq(fx.bs.gdt_limit, 31);
     /* the GDT in RAM says the same as the caches */

@@ -1,0 +1,46 @@
+/* How a run ends, chosen by the command line:
+ *   code=N   write N to the exit port 0xF4 (exit status (N << 1) | 1)
+ *   halt     cli; hlt (Pagoda: nothing can wake it, exit status 0)
+ *   sleep    sti; hlt with every IRQ masked (nothing can wake it either)
+ *   triple   an exception with no IDT: triple fault (exit status 3)
+ *   spin     jmp $ forever (ends with --max-insns, exit status 124)
+ *   post=N   write POST code N to port 0x80 first */
+#include "guest.h"
+
+int guest_main(uint32_t magic, const struct multiboot_info *mbi);
+int guest_main(uint32_t magic, const struct multiboot_info *mbi)
+{
+    (void)magic;
+    serial_init();
+    const char *args = boot_args(mbi);
+    printf("exit_port: [%s]\n", args);
+    const char *post = arg_value(args, "post");
+    if (post)
+        outb(0x80, (uint8_t)parse_ulong(post));
+    const char *code = arg_value(args, "code");
+    if (code)
+        guest_exit((int)parse_ulong(code));
+    if (has_word(args, "halt")) {
+        cli();
+        for (;;)
+            hlt();
+    }
+    if (has_word(args, "sleep")) {
+        outb(0x21, 0xFF);
+        outb(0xA1, 0xFF);
+        for (;;)
+            sti_hlt();
+    }
+    if (has_word(args, "triple")) {
+        struct {
+            uint16_t limit;
+            uint32_t base;
+        } __attribute__((packed)) none = { 0, 0 };
+        __asm__ volatile("lidt %0; int3" : : "m"(none));
+    }
+    if (has_word(args, "spin"))
+        for (;;)
+            __asm__ volatile("");
+    printf("exit_port: nothing to do\n");
+    return 0x7F;
+}
