@@ -254,7 +254,11 @@ static enum cpu_stop run(struct cpu *c, bool single)
             break;
         c->insn_eip = c->eip;
         c->insn_esp = c->r[R_ESP];
-        struct tc_entry *t = icache_lookup(c);
+        if (UNLIKELY(c->m->tlb.st.flushes[TLB_FLUSH_A20] != c->a20_seen)) {
+            c->a20_seen = c->m->tlb.st.flushes[TLB_FLUSH_A20];
+            c->epoch++;
+        }
+        struct tc_entry *t = icache_next(c);
         c->break_trace = false;
         if (single || slow_mode(c)) {
             exec_one(c, t->insn);
@@ -323,7 +327,7 @@ void cpu_set_eip(struct cpu *c, uint32_t v)
 {
     c->eip = v;
     c->halted = false;
-    c->break_trace = true;
+    end_trace(c);
 }
 
 uint32_t cpu_get_eflags(struct cpu *c) { return flags_materialize(c); }
@@ -336,7 +340,7 @@ void cpu_set_eflags(struct cpu *c, uint32_t v)
         c->cpl = 3;
         c->m->user = 1;
     }
-    c->break_trace = true;
+    end_trace(c);
 }
 
 struct seg cpu_get_seg(const struct cpu *c, enum cpu_seg s) { return c->seg[s & 7]; }
@@ -350,7 +354,7 @@ void cpu_set_seg(struct cpu *c, enum cpu_seg s, struct seg v)
         c->cpl = cpu_pe(c) ? (cpu_v86(c) ? 3u : (v.sel & 3u)) : 0u;
         c->m->user = c->cpl == 3;
     }
-    c->break_trace = true;
+    end_trace(c);
 }
 
 uint32_t cpu_get_cr(const struct cpu *c, int n)
@@ -373,7 +377,7 @@ void cpu_set_cr(struct cpu *c, int n, uint32_t v)
     case 4: mmu_set_cr4(c->m, v); break;
     default: break;
     }
-    c->break_trace = true;
+    end_trace(c);
 }
 
 void cpu_get_gdtr(const struct cpu *c, uint32_t *base, uint16_t *limit)

@@ -57,6 +57,11 @@ struct tc_entry {
     uint32_t gen, gen2;   /* page generations when decoded */
     struct insn *insn;
     uint32_t n;
+    /* chaining: the traces that followed this one last, valid while the
+     * CPU's epoch (CS, CRx, INVLPG, A20 ... unchanged) is the one recorded */
+    uint32_t link_eip[2], link_pa[2], link_epoch[2];
+    struct tc_entry *link[2];
+    uint32_t link_next;
 };
 
 #define TC_BITS 15
@@ -153,7 +158,9 @@ struct cpu {
     uint32_t last_err;
 
     struct icache ic;
-    struct tc_entry *cur_tc;
+    struct tc_entry *prev_tc;      /* the trace that ran last, for chaining */
+    uint32_t epoch;                /* bumped by anything that may change CS:EIP -> physical */
+    uint64_t a20_seen;
 };
 
 /* ---- exceptions (intr.c) ---- */
@@ -197,6 +204,8 @@ void icache_init(struct cpu *c);
 void icache_free(struct cpu *c);
 void icache_flush(struct cpu *c);
 struct tc_entry *icache_lookup(struct cpu *c);
+struct tc_entry *icache_next(struct cpu *c);
+void cpu_specialize(struct insn *i);
 
 /* ---- descriptor bits: struct seg.flags = descriptor bits 40..55 ---- */
 #define SF_TYPE   0x000fu
@@ -216,6 +225,7 @@ struct tc_entry *icache_lookup(struct cpu *c);
 /* ---- inline helpers ---- */
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HOT static inline __attribute__((always_inline))
 
 static inline bool cpu_pe(const struct cpu *c) { return c->m->cr0 & CR0_PE; }
 static inline bool cpu_v86(const struct cpu *c) { return c->eflags & F_VM; }
@@ -227,7 +237,7 @@ static inline uint32_t szmask(unsigned sz)
 }
 static inline uint32_t szsign(unsigned sz) { return 1u << (sz * 8 - 1); }
 
-static inline uint32_t reg_get(const struct cpu *c, unsigned r, unsigned sz)
+HOT uint32_t reg_get(const struct cpu *c, unsigned r, unsigned sz)
 {
     if (sz == 4)
         return c->r[r];
@@ -236,7 +246,7 @@ static inline uint32_t reg_get(const struct cpu *c, unsigned r, unsigned sz)
     return r < 4 ? c->r[r] & 0xff : (c->r[r - 4] >> 8) & 0xff;
 }
 
-static inline void reg_set(struct cpu *c, unsigned r, unsigned sz, uint32_t v)
+HOT void reg_set(struct cpu *c, unsigned r, unsigned sz, uint32_t v)
 {
     if (sz == 4)
         c->r[r] = v;
@@ -248,7 +258,7 @@ static inline void reg_set(struct cpu *c, unsigned r, unsigned sz, uint32_t v)
         c->r[r - 4] = (c->r[r - 4] & 0xffff00ffu) | ((v & 0xff) << 8);
 }
 
-static inline uint32_t ea_off(const struct cpu *c, const struct insn *i)
+HOT uint32_t ea_off(const struct cpu *c, const struct insn *i)
 {
     return (c->r[i->base] + (c->r[i->index] << i->scale) + i->disp) & i->amask;
 }
@@ -256,7 +266,7 @@ static inline uint32_t ea_off(const struct cpu *c, const struct insn *i)
 noreturn void seg_fault(struct cpu *c, int s);
 
 /* Offset -> linear with the segment limit / access checks. */
-static inline uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned sz, bool write)
+HOT uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned sz, bool write)
 {
     if (UNLIKELY(off < c->seg_lo[s] || (uint64_t)off + sz - 1 > c->seg_hi[s] ||
                  !(write ? c->seg_wr[s] : c->seg_rd[s])))
@@ -264,7 +274,7 @@ static inline uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned sz, 
     return c->seg[s].base + off;
 }
 
-static inline uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned sz)
+HOT uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned sz)
 {
     if (sz == 4)
         return mmu_read32(c->m, lin);
@@ -273,7 +283,7 @@ static inline uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned sz)
     return mmu_read8(c->m, lin);
 }
 
-static inline void lin_write(struct cpu *c, uint32_t lin, unsigned sz, uint32_t v)
+HOT void lin_write(struct cpu *c, uint32_t lin, unsigned sz, uint32_t v)
 {
     if (sz == 4)
         mmu_write32(c->m, lin, v);
@@ -283,30 +293,30 @@ static inline void lin_write(struct cpu *c, uint32_t lin, unsigned sz, uint32_t 
         mmu_write8(c->m, lin, v);
 }
 
-static inline uint32_t mem_read(struct cpu *c, int s, uint32_t off, unsigned sz)
+HOT uint32_t mem_read(struct cpu *c, int s, uint32_t off, unsigned sz)
 {
     return lin_read(c, seg_lin(c, s, off, sz, false), sz);
 }
 
-static inline void mem_write(struct cpu *c, int s, uint32_t off, unsigned sz, uint32_t v)
+HOT void mem_write(struct cpu *c, int s, uint32_t off, unsigned sz, uint32_t v)
 {
     lin_write(c, seg_lin(c, s, off, sz, true), sz, v);
 }
 
 /* Read for read-modify-write: write permission checked first. */
-static inline uint32_t mem_read_rmw(struct cpu *c, int s, uint32_t off, unsigned sz)
+HOT uint32_t mem_read_rmw(struct cpu *c, int s, uint32_t off, unsigned sz)
 {
     return mmu_read_rmw(c->m, seg_lin(c, s, off, sz, true), (int)sz);
 }
 
-static inline uint32_t rm_read(struct cpu *c, const struct insn *i, unsigned sz)
+HOT uint32_t rm_read(struct cpu *c, const struct insn *i, unsigned sz)
 {
     if (i->mod == 3)
         return reg_get(c, i->rm, sz);
     return mem_read(c, i->seg, ea_off(c, i), sz);
 }
 
-static inline void rm_write(struct cpu *c, const struct insn *i, unsigned sz, uint32_t v)
+HOT void rm_write(struct cpu *c, const struct insn *i, unsigned sz, uint32_t v)
 {
     if (i->mod == 3)
         reg_set(c, i->rm, sz, v);
@@ -314,7 +324,7 @@ static inline void rm_write(struct cpu *c, const struct insn *i, unsigned sz, ui
         mem_write(c, i->seg, ea_off(c, i), sz, v);
 }
 
-static inline uint32_t rm_read_rmw(struct cpu *c, const struct insn *i, unsigned sz)
+HOT uint32_t rm_read_rmw(struct cpu *c, const struct insn *i, unsigned sz)
 {
     if (i->mod == 3)
         return reg_get(c, i->rm, sz);
@@ -332,14 +342,14 @@ static inline void sys_write(struct cpu *c, uint32_t lin, unsigned sz, uint32_t 
 }
 
 /* Stack. */
-static inline void push(struct cpu *c, unsigned sz, uint32_t v)
+HOT void push(struct cpu *c, unsigned sz, uint32_t v)
 {
     uint32_t sp = (c->r[R_ESP] - sz) & c->sp_mask;
     mem_write(c, S_SS, sp, sz, v);
     c->r[R_ESP] = (c->r[R_ESP] & ~c->sp_mask) | sp;
 }
 
-static inline uint32_t pop(struct cpu *c, unsigned sz)
+HOT uint32_t pop(struct cpu *c, unsigned sz)
 {
     uint32_t sp = c->r[R_ESP] & c->sp_mask;
     uint32_t v = mem_read(c, S_SS, sp, sz);
@@ -382,7 +392,13 @@ static inline uint32_t szp_flags(uint32_t res, unsigned sz)
     return (res == 0 ? F_ZF : 0) | (res & szsign(sz) ? F_SF : 0) | parity_flag(res);
 }
 
-static inline void end_trace(struct cpu *c) { c->break_trace = true; }
+/* Finish the trace after this instruction; also drop trace chaining (the
+ * mode, CS or the linear-to-physical map may have changed). */
+static inline void end_trace(struct cpu *c)
+{
+    c->break_trace = true;
+    c->epoch++;
+}
 
 /* Shared helpers (exec_*.c). */
 uint32_t alu_op(struct cpu *c, unsigned op, unsigned sz, uint32_t dst, uint32_t src);

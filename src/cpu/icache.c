@@ -52,6 +52,8 @@ void icache_flush(struct cpu *c)
     memset(c->ic.tab, 0, TC_SIZE * sizeof *c->ic.tab);
     c->ic.used = 0;
     c->ic.flushes++;
+    c->prev_tc = NULL;
+    c->epoch++;
 }
 
 static inline uint32_t tc_hash(uint32_t pa) { return (pa ^ (pa >> TC_BITS)) & (TC_SIZE - 1); }
@@ -111,6 +113,7 @@ static struct tc_entry *fill(struct cpu *c, struct tc_entry *t, uint32_t pa, uin
     if (r == DEC_GP)
         cpu_exception(c, EXC_GP, 0);
 
+    cpu_specialize(&out[0]);
     unsigned n = 1, pos = off + out[0].len;
     if (pa2 == (pa & ~0xfffu)) {
         while (n < TC_MAX_TRACE && !(fl & OPF_BRANCH) && pos < off + avail) {
@@ -118,6 +121,7 @@ static struct tc_entry *fill(struct cpu *c, struct tc_entry *t, uint32_t pa, uin
             if (r <= 0)
                 break;    /* decoded (and faulted) when execution reaches it */
             pos += out[n].len;
+            cpu_specialize(&out[n]);
             n++;
         }
     }
@@ -132,6 +136,8 @@ static struct tc_entry *fill(struct cpu *c, struct tc_entry *t, uint32_t pa, uin
     t->gen2 = page_gen(c, pa2);
     t->insn = out;
     t->n = n;
+    t->link_epoch[0] = t->link_epoch[1] = c->epoch - 1;
+    t->link_next = 0;
     return t;
 }
 
@@ -152,4 +158,31 @@ struct tc_entry *icache_lookup(struct cpu *c)
         return t;
     }
     return fill(c, t, pa, lin);
+}
+
+/* The trace at CS:EIP, first through the links of the trace that ran last
+ * (no translation, no hashing), else through icache_lookup. */
+struct tc_entry *icache_next(struct cpu *c)
+{
+    struct tc_entry *p = c->prev_tc, *t;
+    uint32_t key = (c->code32 ? 2u : 0u) | 1u;
+    if (LIKELY(p != NULL)) {
+        for (int k = 0; k < 2; k++) {
+            if (p->link_eip[k] == c->eip && p->link_epoch[k] == c->epoch) {
+                t = p->link[k];
+                if (LIKELY(t->pa == p->link_pa[k] && t->key == key && t->gen == page_gen(c, t->pa)))
+                    return c->prev_tc = t;
+                break;
+            }
+        }
+    }
+    t = icache_lookup(c);
+    if (p && t->page2 == (t->pa & ~0xfffu)) {
+        unsigned k = p->link_next++ & 1;
+        p->link_eip[k] = c->eip;
+        p->link_pa[k] = t->pa;
+        p->link_epoch[k] = c->epoch;
+        p->link[k] = t;
+    }
+    return c->prev_tc = t;
 }
