@@ -15,8 +15,8 @@ import shutil
 import subprocess
 import sys
 
-EXPECTED_SELFTESTS = 33
-REPORTS = ["cat /proc/buddyinfo", "cat /proc/zoneinfo", "cat /proc/slabinfo",
+EXPECTED_SELFTESTS = 35
+REPORTS = ["cat /proc/buddyinfo", "cat /proc/pagetypeinfo", "cat /proc/zoneinfo", "cat /proc/slabinfo",
            "cat /proc/meminfo", "cat /proc/vmstat", "free", "free -l"]
 MAXMEM_PFN = 0x36BFE            # Debian 6.1 686: VMALLOC_END - PAGE_OFFSET - 128 MiB
 MAX_DMA_PFN = 0x1000
@@ -144,6 +144,48 @@ def check_buddyinfo(lines):
     if not free:
         fail("buddyinfo is empty")
     return free
+
+
+MIGRATE_TYPES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic"]
+
+
+def check_pagetypeinfo(lines):
+    """6.1 pagetypeinfo_show; returns {zone: [free blocks per order, all types]}."""
+    want_head = ["Page block order: 10", "Pages per block:  1024", "",
+                 "%-43s " % "Free pages count per migrate type at order" + "".join("%6d " % o for o in range(11))]
+    if lines[:4] != want_head:
+        fail(f"pagetypeinfo header {lines[:4]!r}")
+        return {}
+    per_zone, i = {}, 4
+    while i < len(lines) and lines[i].startswith("Node    0, zone"):
+        m = re.match(r"Node +(\d+), zone +(\S+), type +(\S+) +((?:>?\d+ +)*)$", lines[i])
+        if not m:
+            fail(f"pagetypeinfo: cannot parse {lines[i]!r}")
+            i += 1
+            continue
+        vals = m.group(4).split()
+        same(lines[i], "Node %4d, zone %8s, type %12s " % (int(m.group(1)), m.group(2), m.group(3))
+             + "".join("%s%6d " % (">" if v.startswith(">") else "", int(v.lstrip(">"))) for v in vals),
+             "pagetypeinfo")
+        if m.group(3) not in MIGRATE_TYPES or len(vals) != 11:
+            fail(f"pagetypeinfo: bad type or order count in {lines[i]!r}")
+        tot = per_zone.setdefault(m.group(2), [0] * 11)
+        for o, v in enumerate(vals[:11]):
+            tot[o] += int(v.lstrip(">"))
+        i += 1
+    head2 = "%-23s" % "Number of blocks type " + "".join("%12s " % t for t in MIGRATE_TYPES)
+    if lines[i:i + 2] != ["", head2]:
+        fail(f"pagetypeinfo block-count header {lines[i:i + 2]!r}")
+        return per_zone
+    for line in lines[i + 2:]:
+        m = re.match(r"Node (\d+), zone +(\S+) +((?:\d+ +)*)$", line)
+        if not m or len(m.group(3).split()) != len(MIGRATE_TYPES):
+            fail(f"pagetypeinfo: cannot parse {line!r}")
+            continue
+        same(line, "Node %d, zone %8s " % (int(m.group(1)), m.group(2))
+             + "".join("%12d " % int(v) for v in m.group(3).split()), "pagetypeinfo")
+        per_zone.setdefault("blocks", {})[m.group(2)] = sum(int(v) for v in m.group(3).split())
+    return per_zone
 
 
 def check_zoneinfo(lines):
@@ -294,7 +336,13 @@ def check_output(out, mem, runner):
     max_pfn, max_low = expected_layout(boot)
     ranges = check_zone_ranges(boot, max_pfn, max_low)
     check_selftests(sec["selftest"])
-    buddy_free = check_buddyinfo(sec["cat /proc/buddyinfo"])
+    buddy_lines = sec["cat /proc/buddyinfo"]
+    buddy_free = check_buddyinfo(buddy_lines)
+    types = check_pagetypeinfo(sec["cat /proc/pagetypeinfo"])
+    for line in buddy_lines:
+        m = re.match(r"Node \d+, zone +(\S+) +((?:\d+ +)*)$", line)
+        if m and types.get(m.group(1)) != [int(x) for x in m.group(2).split()]:
+            fail(f"{m.group(1)}: pagetypeinfo's free blocks per order do not add up to buddyinfo's")
     zones = check_zoneinfo(sec["cat /proc/zoneinfo"])
     check_slabinfo(sec["cat /proc/slabinfo"])
     mem_info = check_meminfo(sec["cat /proc/meminfo"])
@@ -314,6 +362,11 @@ def check_output(out, mem, runner):
         fail("HighTotal != 4 * HighMem managed")
     if vm.get("nr_free_pages", -1) * 4 != mem_info.get("MemFree"):
         fail("vmstat nr_free_pages * 4 != MemFree")
+    for name, z in zones.items():
+        if z.get("present"):
+            nblocks = len(range(z["start_pfn"], z["start_pfn"] + z["spanned"], 1024))
+            if types.get("blocks", {}).get(name) != nblocks:
+                fail(f"{name}: pagetypeinfo counts {types.get('blocks', {}).get(name)} pageblocks, span has {nblocks}")
     if zones.get("DMA", {}).get("spanned") != min(MAX_DMA_PFN, max_low) - 1:
         fail("DMA spanned pages do not start at pfn 1")
     for name in ["DMA", "Normal", "HighMem"]:
@@ -331,6 +384,7 @@ def check_output(out, mem, runner):
 MUTATIONS = [
     (r"(?m)^(Node 0, zone +Normal)  ", r"\1 "),              # buddyinfo column width
     (r"(?m)^MemTotal:  ", "MemTotal: "),                     # meminfo label padding
+    (r"(?m)^(Node    0, zone +DMA, type +Movable) ", r"\1"),  # pagetypeinfo %6lu
     (r"(?m)^PASS (\S+).*$", r"FAIL \1: injected"),           # a failing selftest
     (r" : tunables  (\d+)", r" : tunables \1 "),              # slabinfo %4u
     (r"(?m)^        min      ", "        min     "),         # zoneinfo %-8s

@@ -15,6 +15,7 @@
 
 void proc_buddyinfo(void);
 void proc_zoneinfo(void);
+void proc_pagetypeinfo(void);
 void proc_slabinfo(void);
 void proc_meminfo(void);
 void proc_vmstat(void);
@@ -91,6 +92,8 @@ static void cmd_cat(int argc, char **argv)
 		proc_buddyinfo();
 	else if (!strcmp(argv[1], "/proc/zoneinfo"))
 		proc_zoneinfo();
+	else if (!strcmp(argv[1], "/proc/pagetypeinfo"))
+		proc_pagetypeinfo();
 	else if (!strcmp(argv[1], "/proc/slabinfo"))
 		proc_slabinfo();
 	else if (!strcmp(argv[1], "/proc/meminfo"))
@@ -439,7 +442,7 @@ static void cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "help", "", "this list", cmd_help },
-	{ "cat", "/proc/{buddyinfo,zoneinfo,slabinfo,meminfo,vmstat,vmallocinfo,cmdline}", "a report", cmd_cat },
+	{ "cat", "/proc/{buddyinfo,pagetypeinfo,zoneinfo,slabinfo,meminfo,vmstat,vmallocinfo,cmdline}", "a report", cmd_cat },
 	{ "free", "[-l]", "memory summary as procps free prints it", cmd_free_report },
 	{ "alloc_pages", "ORDER [GFP]", "alloc_pages(); GFP like GFP_KERNEL|__GFP_ZERO", cmd_alloc_pages },
 	{ "free_pages", "PFN", "free a block from alloc_pages", cmd_free_pages },

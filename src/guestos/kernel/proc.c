@@ -57,6 +57,57 @@ void proc_buddyinfo(void)
 	}
 }
 
+/* 6.1 pagetypeinfo_show: free blocks per type and order, then pageblocks per type. */
+void proc_pagetypeinfo(void)
+{
+	struct zone *zone;
+	char line[200];
+	int n;
+
+	printk("Page block order: %d\n", pageblock_order);
+	printk("Pages per block:  %lu\n", pageblock_nr_pages);
+	printk("\n");
+	n = snprintf(line, sizeof(line), "%-43s ", "Free pages count per migrate type at order");
+	for (int order = 0; order < MAX_ORDER; order++)
+		n += snprintf(line + n, sizeof(line) - n, "%6d ", order);
+	printk("%s\n", line);
+	for_each_populated_zone(zone) {
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+			n = snprintf(line, sizeof(line), "Node %4d, zone %8s, type %12s ", 0, zone->name,
+				     migratetype_names[mt]);
+			for (int order = 0; order < MAX_ORDER; order++) {
+				unsigned long count = 0;
+				struct list_head *pos;
+				bool overflow = false;
+
+				list_for_each(pos, &zone->free_area[order].free_list[mt]) {
+					if (++count >= 100000) {
+						overflow = true;
+						break;
+					}
+				}
+				n += snprintf(line + n, sizeof(line) - n, "%s%6lu ", overflow ? ">" : "", count);
+			}
+			printk("%s\n", line);
+		}
+	}
+	n = snprintf(line, sizeof(line), "\n%-23s", "Number of blocks type ");
+	for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+		n += snprintf(line + n, sizeof(line) - n, "%12s ", migratetype_names[mt]);
+	printk("%s\n", line);
+	for_each_populated_zone(zone) {
+		unsigned long count[MIGRATE_TYPES] = { 0 };
+
+		for (unsigned long pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone); pfn += pageblock_nr_pages)
+			if (pfn_valid(pfn) && page_zone(pfn_to_page(pfn)) == zone)
+				count[get_pageblock_migratetype(pfn)]++;
+		n = snprintf(line, sizeof(line), "Node %d, zone %8s ", 0, zone->name);
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+			n += snprintf(line + n, sizeof(line) - n, "%12lu ", count[mt]);
+		printk("%s\n", line);
+	}
+}
+
 static bool is_zone_first_populated(struct zone *zone)
 {
 	struct zone *z;

@@ -200,7 +200,8 @@ static bool test_buddy_free_lists_aligned_and_fully_merged(void)
 			struct page *page;
 			unsigned long n = 0;
 
-			list_for_each_entry(page, &zone->free_area[o].free_list, lru) {
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+			list_for_each_entry(page, &zone->free_area[o].free_list[mt], lru) {
 				unsigned long pfn = page_to_pfn(page);
 				unsigned long buddy = pfn ^ (1UL << o);
 
@@ -233,19 +234,14 @@ static bool test_buddy_split_gives_upper_halves_back(void)
 	int top = -1;
 
 	snap_zones(&before);
+	/* GFP_KERNEL is unmovable: the split comes from the Unmovable lists. */
 	for (int o = 2; o < MAX_ORDER; o++) {
-		bool lower_empty = true;
-		for (int k = 2; k < o; k++)
-			lower_empty &= !zone->free_area[k].nr_free;
-		if (zone->free_area[o].nr_free && lower_empty) {
+		if (!list_empty(&zone->free_area[o].free_list[MIGRATE_UNMOVABLE])) {
 			top = o;
 			break;
 		}
 	}
-	if (top < 0) {
-		note = "no clean split available, skipped the count check";
-		return true;
-	}
+	CHECK(top >= 0, "no Unmovable block of order >= 2 in Normal");
 	page = alloc_pages(GFP_KERNEL, 2);
 	CHECK(page && page_zone(page) == zone, "order-2 GFP_KERNEL did not come from Normal");
 	snap_zones(&after);
@@ -284,6 +280,54 @@ static bool test_zonelist_order_is_highmem_normal_dma(void)
 	}
 	CHECK(n == 2 + have_highmem(), "%d zones in the zonelist", n);
 	CHECK(node_zonelist(GFP_KERNEL)->_zonerefs[n - 1].zone_idx == ZONE_DMA, "DMA is not last");
+	return true;
+}
+
+static bool test_gfp_flags_map_to_migrate_types(void)
+{
+	CHECK(gfp_migratetype(GFP_KERNEL) == MIGRATE_UNMOVABLE, "GFP_KERNEL");
+	CHECK(gfp_migratetype(GFP_HIGHUSER) == MIGRATE_UNMOVABLE, "GFP_HIGHUSER (no __GFP_MOVABLE)");
+	CHECK(gfp_migratetype(GFP_HIGHUSER_MOVABLE) == MIGRATE_MOVABLE, "GFP_HIGHUSER_MOVABLE");
+	CHECK(gfp_migratetype(GFP_KERNEL | __GFP_RECLAIMABLE) == MIGRATE_RECLAIMABLE, "__GFP_RECLAIMABLE");
+	return true;
+}
+
+/*
+ * An unmovable request that finds no Unmovable block takes a free block
+ * from another type; with a whole pageblock free it retypes the block, so
+ * unmovable pages cluster (__rmqueue_fallback / steal_suitable_fallback).
+ */
+static bool test_unmovable_request_steals_a_movable_pageblock(void)
+{
+	static u8 before[1024];
+	struct zone *zone = &contig_page_data.node_zones[ZONE_NORMAL];
+	unsigned long first = zone->zone_start_pfn >> pageblock_order;
+	unsigned long nblocks = (zone_end_pfn(zone) - 1) / pageblock_nr_pages - first + 1;
+	struct chain c;
+	struct page *page;
+	bool stole = false, retyped = false;
+
+	drain_local_pages();
+	for (unsigned long b = 0; b < nblocks && b < ARRAY_SIZE(before); b++)
+		before[b] = get_pageblock_migratetype((first + b) << pageblock_order);
+	chain_init(&c);
+	while ((page = chain_alloc(&c, GFP_KERNEL))) {
+		unsigned long b = (page_to_pfn(page) >> pageblock_order) - first;
+
+		if (page_zone(page) != zone || b >= ARRAY_SIZE(before))
+			continue;
+		if (before[b] == MIGRATE_MOVABLE) {
+			stole = true;
+			retyped = get_pageblock_migratetype(page_to_pfn(page)) == MIGRATE_UNMOVABLE;
+			break;
+		}
+	}
+	chain_free(&c);
+	if (!stole) {
+		note = "Normal had no Movable pageblock left";
+		return true;
+	}
+	CHECK(retyped, "the stolen pageblock kept type Movable");
 	return true;
 }
 
@@ -946,6 +990,8 @@ static const struct {
 	T(buddy_free_lists_aligned_and_fully_merged),
 	T(buddy_split_gives_upper_halves_back),
 	T(pcp_list_stays_below_high),
+	T(gfp_flags_map_to_migrate_types),
+	T(unmovable_request_steals_a_movable_pageblock),
 	T(gfp_dma_stays_below_16mib),
 	T(fallback_order_highmem_normal_dma),
 	T(gfp_kernel_never_gets_highmem),

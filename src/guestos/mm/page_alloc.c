@@ -73,6 +73,44 @@ static inline void mod_zone_page_state(struct zone *zone, enum zone_stat_item it
 	zone->vm_stat[item] += delta;
 }
 
+/* ---- migrate types and pageblocks --------------------------------------- */
+
+const char *const migratetype_names[MIGRATE_TYPES] = { "Unmovable", "Movable", "Reclaimable", "HighAtomic" };
+bool page_group_by_mobility_disabled;
+static u8 pageblock_migratetype[(1UL << 20) >> pageblock_order];	/* 4 GiB of pfns */
+
+/* Where to look when a type's own lists are empty (mm/page_alloc.c fallbacks[]). */
+static const int fallbacks[MIGRATE_PCPTYPES][2] = {
+	[MIGRATE_UNMOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE },
+	[MIGRATE_MOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE },
+	[MIGRATE_RECLAIMABLE] = { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE },
+};
+
+const u8 *pageblock_migratetype_map(void)
+{
+	return pageblock_migratetype;
+}
+
+int get_pageblock_migratetype(unsigned long pfn)
+{
+	return pageblock_migratetype[pfn >> pageblock_order];
+}
+
+static void set_pageblock_migratetype(unsigned long pfn, int mt)
+{
+	if (page_group_by_mobility_disabled && mt < MIGRATE_PCPTYPES)
+		mt = MIGRATE_UNMOVABLE;
+	pageblock_migratetype[pfn >> pageblock_order] = mt;
+}
+
+/* __GFP_MOVABLE (0x8) and __GFP_RECLAIMABLE (0x10) are the type, shifted by 3. */
+int gfp_migratetype(gfp_t gfp)
+{
+	if (page_group_by_mobility_disabled)
+		return MIGRATE_UNMOVABLE;
+	return (gfp & (__GFP_MOVABLE | __GFP_RECLAIMABLE)) >> 3;
+}
+
 /* ---- buddy mechanism ---------------------------------------------------- */
 
 static inline void set_buddy_order(struct page *page, unsigned int order)
@@ -87,15 +125,21 @@ static inline bool page_is_buddy(struct page *page, struct page *buddy, unsigned
 	       page_zonenum(buddy) == page_zonenum(page);
 }
 
-static inline void add_to_free_list(struct page *page, struct zone *zone, unsigned int order, bool tail)
+static inline void add_to_free_list(struct page *page, struct zone *zone, unsigned int order, int mt,
+				    bool tail)
 {
 	struct free_area *area = &zone->free_area[order];
 
 	if (tail)
-		list_add_tail(&page->lru, &area->free_list);
+		list_add_tail(&page->lru, &area->free_list[mt]);
 	else
-		list_add(&page->lru, &area->free_list);
+		list_add(&page->lru, &area->free_list[mt]);
 	area->nr_free++;
+}
+
+static inline void move_to_free_list(struct page *page, struct zone *zone, unsigned int order, int mt)
+{
+	list_move(&page->lru, &zone->free_area[order].free_list[mt]);
 }
 
 static inline void del_page_from_free_list(struct page *page, struct zone *zone, unsigned int order)
@@ -106,7 +150,12 @@ static inline void del_page_from_free_list(struct page *page, struct zone *zone,
 	zone->free_area[order].nr_free--;
 }
 
-static void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone, unsigned int order)
+/*
+ * Merge a freed block with its buddy while the buddy is free, then queue the
+ * result on the list of `mt` (the type of the pageblock it was freed into).
+ */
+static void __free_one_page(struct page *page, unsigned long pfn, struct zone *zone, unsigned int order,
+			    int mt)
 {
 	unsigned long buddy_pfn = 0, combined_pfn;
 	struct page *buddy;
@@ -136,63 +185,200 @@ static void __free_one_page(struct page *page, unsigned long pfn, struct zone *z
 		if (higher >= zone->zone_start_pfn && higher < zone_end_pfn(zone))
 			to_tail = page_is_buddy(page, pfn_to_page(higher), order + 1);
 	}
-	add_to_free_list(page, zone, order, to_tail);
+	add_to_free_list(page, zone, order, mt, to_tail);
 }
 
 /* Split a 2^high block down to 2^low, returning the upper halves. */
-static inline void expand(struct zone *zone, struct page *page, unsigned int low, unsigned int high)
+static inline void expand(struct zone *zone, struct page *page, unsigned int low, unsigned int high, int mt)
 {
 	unsigned long size = 1UL << high;
 
 	while (high > low) {
 		high--;
 		size >>= 1;
-		add_to_free_list(&page[size], zone, high, false);
+		add_to_free_list(&page[size], zone, high, mt, false);
 		set_buddy_order(&page[size], high);
 	}
 }
 
-static struct page *__rmqueue_smallest(struct zone *zone, unsigned int order)
+static struct page *__rmqueue_smallest(struct zone *zone, unsigned int order, int mt)
 {
 	for (unsigned int current_order = order; current_order < MAX_ORDER; current_order++) {
 		struct free_area *area = &zone->free_area[current_order];
-		struct page *page = list_first_entry_or_null(&area->free_list, struct page, lru);
+		struct page *page = list_first_entry_or_null(&area->free_list[mt], struct page, lru);
 
 		if (!page)
 			continue;
 		del_page_from_free_list(page, zone, current_order);
-		expand(zone, page, order, current_order);
+		expand(zone, page, order, current_order, mt);
 		mod_zone_page_state(zone, NR_FREE_PAGES, -(1L << order));
 		return page;
 	}
 	return NULL;
 }
 
+/* Move every free block inside pfn's pageblock to the lists of `mt`. */
+static unsigned long move_freepages_block(struct zone *zone, unsigned long pfn, int mt)
+{
+	unsigned long start = pfn & ~(pageblock_nr_pages - 1), end = start + pageblock_nr_pages;
+	unsigned long moved = 0;
+
+	start = max(start, zone->zone_start_pfn);
+	end = min(end, zone_end_pfn(zone));
+	for (pfn = start; pfn < end;) {
+		struct page *page = pfn_to_page(pfn);
+
+		if (!PageBuddy(page)) {
+			pfn++;
+			continue;
+		}
+		move_to_free_list(page, zone, buddy_order(page), mt);
+		moved += 1UL << buddy_order(page);
+		pfn += 1UL << buddy_order(page);
+	}
+	return moved;
+}
+
+/*
+ * can_steal_fallback(): take the whole pageblock when the block is big, or
+ * when the request is unmovable/reclaimable (those should not spread).
+ */
+static bool can_steal_fallback(unsigned int order, int start_mt)
+{
+	return order >= pageblock_order / 2 || start_mt == MIGRATE_RECLAIMABLE ||
+	       start_mt == MIGRATE_UNMOVABLE || page_group_by_mobility_disabled;
+}
+
+static int find_suitable_fallback(struct free_area *area, unsigned int order, int start_mt, bool *can_steal)
+{
+	*can_steal = false;
+	if (!area->nr_free)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		int fmt = fallbacks[start_mt][i];
+
+		if (list_empty(&area->free_list[fmt]))
+			continue;
+		*can_steal = can_steal_fallback(order, start_mt);
+		return fmt;
+	}
+	return -1;
+}
+
+/*
+ * steal_suitable_fallback(): move the stolen block to start_mt; when the
+ * whole pageblock may go, move its other free pages too, and retype the
+ * block if at least half of it is free or already holds alike pages.
+ */
+static void steal_suitable_fallback(struct zone *zone, struct page *page, unsigned int current_order,
+				    int start_mt, bool whole_block)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int old_mt = get_pageblock_migratetype(pfn);
+	unsigned long free_pages, alike_pages;
+
+	if (current_order >= pageblock_order) {
+		for (unsigned long p = pfn; p < pfn + (1UL << current_order); p += pageblock_nr_pages)
+			set_pageblock_migratetype(p, start_mt);
+		goto single_page;
+	}
+	if (!whole_block)
+		goto single_page;
+	free_pages = move_freepages_block(zone, pfn, start_mt);
+	/* No LRU here: every allocated page of a movable block counts as alike. */
+	alike_pages = (start_mt != MIGRATE_MOVABLE && old_mt == MIGRATE_MOVABLE) ?
+		      pageblock_nr_pages - free_pages : 0;
+	if (!free_pages)
+		goto single_page;
+	if (free_pages + alike_pages >= pageblock_nr_pages / 2)
+		set_pageblock_migratetype(pfn, start_mt);
+	return;
+single_page:
+	move_to_free_list(page, zone, current_order, start_mt);
+}
+
+/* __rmqueue_fallback: steal from another type, the largest block first. */
+static bool __rmqueue_fallback(struct zone *zone, unsigned int order, int start_mt)
+{
+	struct free_area *area;
+	int current_order, fallback_mt = -1;
+	bool can_steal = false;
+	struct page *page;
+
+	for (current_order = MAX_ORDER - 1; current_order >= (int)order; current_order--) {
+		area = &zone->free_area[current_order];
+		fallback_mt = find_suitable_fallback(area, current_order, start_mt, &can_steal);
+		if (fallback_mt == -1)
+			continue;
+		/* Movable requests may take a big block; others prefer the smallest. */
+		if (!can_steal && start_mt != MIGRATE_MOVABLE && current_order > (int)order)
+			goto find_smallest;
+		goto do_steal;
+	}
+	return false;
+find_smallest:
+	for (current_order = order; current_order < MAX_ORDER; current_order++) {
+		area = &zone->free_area[current_order];
+		fallback_mt = find_suitable_fallback(area, current_order, start_mt, &can_steal);
+		if (fallback_mt != -1)
+			break;
+	}
+	if (fallback_mt == -1)
+		return false;
+do_steal:
+	page = list_first_entry(&area->free_list[fallback_mt], struct page, lru);
+	steal_suitable_fallback(zone, page, current_order, start_mt, can_steal);
+	return true;
+}
+
+static struct page *__rmqueue(struct zone *zone, unsigned int order, int mt)
+{
+	struct page *page;
+
+	for (;;) {
+		page = __rmqueue_smallest(zone, order, mt);
+		if (page || !__rmqueue_fallback(zone, order, mt))
+			return page;
+	}
+}
+
 /* ---- per-CPU order-0 lists ---------------------------------------------- */
 
-static int rmqueue_bulk(struct zone *zone, unsigned int order, int count, struct list_head *list)
+static int rmqueue_bulk(struct zone *zone, unsigned int order, int count, struct list_head *list, int mt)
 {
 	int i;
 
 	for (i = 0; i < count; i++) {
-		struct page *page = __rmqueue_smallest(zone, order);
+		struct page *page = __rmqueue(zone, order, mt);
 		if (!page)
 			break;
 		__SetPagePcp(page);
+		page->private = get_pageblock_migratetype(page_to_pfn(page));	/* set_pcppage_migratetype */
 		list_add_tail(&page->lru, list);
 	}
 	return i;
 }
 
+/* Give back `count` pages, oldest first, taking the lists round-robin. */
 static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_pages *pcp)
 {
-	while (count-- > 0 && !list_empty(&pcp->list)) {
-		struct page *page = list_last_entry(&pcp->list, struct page, lru);
+	int mt = 0;
+
+	while (count > 0 && pcp->count > 0) {
+		struct list_head *list = &pcp->lists[mt];
+
+		mt = (mt + 1) % MIGRATE_PCPTYPES;
+		if (list_empty(list))
+			continue;
+		struct page *page = list_last_entry(list, struct page, lru);
+		int pmt = page->private;
 
 		list_del(&page->lru);
 		__ClearPagePcp(page);
+		page->private = 0;
 		pcp->count--;
-		__free_one_page(page, page_to_pfn(page), zone, 0);
+		count--;
+		__free_one_page(page, page_to_pfn(page), zone, 0, pmt);
 	}
 }
 
@@ -211,7 +397,7 @@ void drain_local_pages(void)
 	local_irq_restore(flags);
 }
 
-static struct page *rmqueue(struct zone *zone, unsigned int order)
+static struct page *rmqueue(struct zone *zone, unsigned int order, int mt)
 {
 	struct page *page;
 	unsigned long flags;
@@ -219,17 +405,19 @@ static struct page *rmqueue(struct zone *zone, unsigned int order)
 	local_irq_save(flags);
 	if (order == 0 && zone->per_cpu_pageset) {
 		struct per_cpu_pages *pcp = this_cpu_ptr(zone->per_cpu_pageset);
+		struct list_head *list = &pcp->lists[mt];
 
-		if (list_empty(&pcp->list))
-			pcp->count += rmqueue_bulk(zone, 0, pcp->batch, &pcp->list);
-		page = list_first_entry_or_null(&pcp->list, struct page, lru);
+		if (list_empty(list))
+			pcp->count += rmqueue_bulk(zone, 0, pcp->batch, list, mt);
+		page = list_first_entry_or_null(list, struct page, lru);
 		if (page) {
 			list_del(&page->lru);
 			__ClearPagePcp(page);
+			page->private = 0;
 			pcp->count--;
 		}
 	} else {
-		page = __rmqueue_smallest(zone, order);
+		page = __rmqueue(zone, order, mt);
 	}
 	if (page)
 		count_vm_events(PGALLOC_DMA + zone_idx(zone), 1UL << order);
@@ -312,7 +500,7 @@ static struct page *get_page_from_freelist(gfp_t gfp, unsigned int order, unsign
 			if (!zone_watermark_ok(zone, order, mark, highest_zoneidx, alloc_flags))
 				continue;
 		}
-		page = rmqueue(zone, order);
+		page = rmqueue(zone, order, gfp_migratetype(gfp));
 		if (page) {
 			prep_new_page(page, order, gfp);
 			return page;
@@ -437,15 +625,18 @@ static void free_one_page_locked(struct page *page, unsigned int order)
 
 	local_irq_save(flags);
 	count_vm_events(PGFREE, 1UL << order);
-	if (order == 0 && zone->per_cpu_pageset) {
+	int mt = get_pageblock_migratetype(page_to_pfn(page));
+
+	if (order == 0 && zone->per_cpu_pageset && mt < MIGRATE_PCPTYPES) {
 		struct per_cpu_pages *pcp = this_cpu_ptr(zone->per_cpu_pageset);
 
 		__SetPagePcp(page);
-		list_add(&page->lru, &pcp->list);
+		page->private = mt;
+		list_add(&page->lru, &pcp->lists[mt]);
 		if (++pcp->count >= pcp->high)
 			free_pcppages_bulk(zone, pcp->batch, pcp);
 	} else {
-		__free_one_page(page, page_to_pfn(page), zone, order);
+		__free_one_page(page, page_to_pfn(page), zone, order, mt);
 	}
 	local_irq_restore(flags);
 }
@@ -531,7 +722,8 @@ void free_area_init(unsigned long *max_zone_pfn)
 		zone->name = zone_names[i];
 		zone->zone_pgdat = pgdat;
 		for (int o = 0; o < MAX_ORDER; o++)
-			INIT_LIST_HEAD(&zone->free_area[o].free_list);
+			for (int t = 0; t < MIGRATE_TYPES; t++)
+				INIT_LIST_HEAD(&zone->free_area[o].free_list[t]);
 		if (i == ZONE_MOVABLE)
 			continue;	/* no movablecore=: ZONE_MOVABLE stays empty */
 		if (end > zone_start) {
@@ -568,6 +760,8 @@ void free_area_init(unsigned long *max_zone_pfn)
 
 		page->flags = 1UL << PG_reserved;
 		set_page_zone(page, z);
+		if (!(pfn & (pageblock_nr_pages - 1)))
+			set_pageblock_migratetype(pfn, MIGRATE_MOVABLE);	/* memmap_init */
 		set_page_count(page, 1);
 		page->_mapcount = -1;
 	}
@@ -588,7 +782,10 @@ void build_all_zonelists(void)
 		}
 	}
 	zl->_zonerefs[nr].zone = NULL;
-	printk("Built 1 zonelists, mobility grouping off.  Total pages: %lu\n", totalram_pages);
+	/* Too little memory to group by mobility: one type does (6.1 build_all_zonelists). */
+	page_group_by_mobility_disabled = totalram_pages < pageblock_nr_pages * MIGRATE_TYPES;
+	printk("Built 1 zonelists, mobility grouping %s.  Total pages: %lu\n",
+	       page_group_by_mobility_disabled ? "off" : "on", totalram_pages);
 }
 
 /* sum of (managed - high) over zones <= ZONE_NORMAL (nr_free_zone_pages). */
@@ -681,7 +878,8 @@ void setup_zone_pageset(void)
 
 		zone->per_cpu_pageset = alloc_percpu(struct per_cpu_pages);
 		pcp = per_cpu_ptr(zone->per_cpu_pageset, 0);
-		INIT_LIST_HEAD(&pcp->list);
+		for (int t = 0; t < MIGRATE_PCPTYPES; t++)
+			INIT_LIST_HEAD(&pcp->lists[t]);
 		zone_pcp_update(zone);
 	}
 }

@@ -51,17 +51,33 @@ enum vm_event_item {
 	NR_VM_EVENT_ITEMS
 };
 
+/*
+ * Mobility grouping: free pages are kept per migrate type, and every
+ * pageblock (2^pageblock_order pages) has a type, so that unmovable
+ * allocations cluster in few blocks (no CMA, no memory isolation here).
+ */
+enum migratetype {
+	MIGRATE_UNMOVABLE,
+	MIGRATE_MOVABLE,
+	MIGRATE_RECLAIMABLE,
+	MIGRATE_PCPTYPES,
+	MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES,
+	MIGRATE_TYPES
+};
+extern const char *const migratetype_names[MIGRATE_TYPES];
+#define pageblock_nr_pages (1UL << pageblock_order)
+
 struct free_area {
-	struct list_head free_list;	/* one migrate type: MIGRATE_UNMOVABLE */
-	unsigned long nr_free;		/* blocks of this order, not pages */
+	struct list_head free_list[MIGRATE_TYPES];
+	unsigned long nr_free;		/* blocks of this order, all types, not pages */
 };
 
-/* Order-0 per-CPU page cache (the 4.x shape: one list, count/high/batch). */
+/* Order-0 per-CPU page cache: count/high/batch, one list per PCP type. */
 struct per_cpu_pages {
 	int count;
 	int high;
 	int batch;
-	struct list_head list;
+	struct list_head lists[MIGRATE_PCPTYPES];
 };
 
 struct pglist_data;
@@ -120,6 +136,10 @@ static inline unsigned long zone_page_state(struct zone *z, enum zone_stat_item 
 	return z->vm_stat[i] < 0 ? 0 : z->vm_stat[i];
 }
 bool is_highmem_idx(int idx);
+int get_pageblock_migratetype(unsigned long pfn);
+const u8 *pageblock_migratetype_map(void);
+int gfp_migratetype(gfp_t gfp);
+extern bool page_group_by_mobility_disabled;
 static inline bool is_highmem(struct zone *z) { return is_highmem_idx(zone_idx(z)); }
 unsigned long global_zone_page_state(enum zone_stat_item i);
 static inline unsigned long global_node_page_state(enum node_stat_item i)
