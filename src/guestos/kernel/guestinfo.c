@@ -38,7 +38,7 @@ struct pagoda_guest_info {
 	u32 off_cache_list, off_cache_name, off_cache_object_size, off_cache_size;
 	u32 off_cache_num, off_cache_gfporder, off_cache_total_slabs;
 	u32 off_zone_free_area, sizeof_free_area, off_free_area_nr_free;
-	u32 pageblock_order, pageblock_types_phys;	/* one u8 migrate type per pageblock, by pfn >> order */
+	u32 pageblock_pgorder, pageblock_types_phys;	/* one u8 migrate type per pageblock, by pfn >> order */
 };
 
 /* docs/guest-info.md gives these offsets; keep the two in step. */
@@ -105,7 +105,7 @@ void guestinfo_publish(void)
 	gi->off_zone_free_area = offsetof(struct zone, free_area);
 	gi->sizeof_free_area = sizeof(struct free_area);
 	gi->off_free_area_nr_free = offsetof(struct free_area, nr_free);
-	gi->pageblock_order = pageblock_order;
+	gi->pageblock_pgorder = pageblock_order;
 	gi->pageblock_types_phys = __pa(pageblock_migratetype_map());
 	published_generation = slab_generation;
 	outl(__pa(gi), GUEST_INFO_PORT);
