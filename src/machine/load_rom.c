@@ -18,7 +18,7 @@ int load_rom(struct phys *p, const char *path, struct boot_state *bs,
                        &data, &len, err, errlen) < 0)
         return -1;
     if (len != (64u << 10) && len != (128u << 10)) {
-        snprintf(err, errlen, "%s: %zu bytes; a BIOS ROM must be exactly 65536 or 131072 bytes", path, len);
+        snprintf(err, errlen, "%s: %zu bytes, but a BIOS ROM must be exactly 65536 or 131072 bytes", path, len);
         free(data);
         return -1;
     }

@@ -4,6 +4,7 @@
  *   bigseg.elf     a multiboot ELF with 2 MiB of bss at 1 MiB (too big for -m 2M)
  *   badmagic.bin   a boot sector that claims to be Linux but has no "HdrS"
  *   oldproto.bin   a Linux image with boot protocol 2.01
+ *   truncated.elf  a multiboot ELF cut inside its segment
  *   junk.bin       4 KiB of text
  *   empty.bin      nothing */
 #include <elf.h>
@@ -90,6 +91,8 @@ int main(int argc, char **argv)
     r |= put(d, "overlap.elf", b, elf(b, two, 2, 1));
     struct seg big[] = { { 0x100000, 0x100, 0x200000 } };
     r |= put(d, "bigseg.elf", b, elf(b, big, 1, 1));
+    elf(b, one, 1, 1);
+    r |= put(d, "truncated.elf", b, 0x1080);   /* the segment ends at 0x1100 */
     r |= put(d, "badmagic.bin", b, linux_image(b, 0x020F, "HdrX"));
     r |= put(d, "oldproto.bin", b, linux_image(b, 0x0201, "HdrS"));
     memset(b, 'x', 4096);

@@ -647,7 +647,7 @@ START_TEST(a_rom_of_the_wrong_size_is_refused)
     fx.cfg.bios = write_file("bios.bin", rom, sizeof rom);
     ck_assert_int_eq(boot(NULL), -1);
     char want[256];
-    snprintf(want, sizeof want, "%s: 100 bytes; a BIOS ROM must be exactly 65536 or 131072 bytes", fx.cfg.bios);
+    snprintf(want, sizeof want, "%s: 100 bytes, but a BIOS ROM must be exactly 65536 or 131072 bytes", fx.cfg.bios);
     ck_assert_str_eq(fx.err, want);
 }
 END_TEST
