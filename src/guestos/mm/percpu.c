@@ -70,8 +70,10 @@ void __percpu *__alloc_percpu(size_t size, size_t align)
 		memset(pcpu_used + i, 1, units);
 		pcpu_run[i] = units;
 		local_irq_restore(flags);
+		/* The same offset in every CPU's unit (one unit here). */
 		for (int cpu = 0; cpu < NR_CPUS; cpu++)
-			memset(pcpu_base + pcpu_static_size + i * PCPU_MIN_ALLOC, 0, units * PCPU_MIN_ALLOC);
+			memset(pcpu_base + cpu * pcpu_unit_size + pcpu_static_size + i * PCPU_MIN_ALLOC, 0,
+			       units * PCPU_MIN_ALLOC);
 		return (void *)(pcpu_base + pcpu_static_size + i * PCPU_MIN_ALLOC - __per_cpu_offset[0]);
 	}
 	local_irq_restore(flags);
