@@ -106,9 +106,12 @@ static void set_pageblock_migratetype(unsigned long pfn, int mt)
 /* __GFP_MOVABLE (0x8) and __GFP_RECLAIMABLE (0x10) are the type, shifted by 3. */
 int gfp_migratetype(gfp_t gfp)
 {
-	if (page_group_by_mobility_disabled)
+	gfp_t bits = gfp & (__GFP_MOVABLE | __GFP_RECLAIMABLE);
+
+	/* Both at once is a caller bug (Linux VM_WARN_ONs it); don't index past the pcp lists. */
+	if (page_group_by_mobility_disabled || bits == (__GFP_MOVABLE | __GFP_RECLAIMABLE))
 		return MIGRATE_UNMOVABLE;
-	return (gfp & (__GFP_MOVABLE | __GFP_RECLAIMABLE)) >> 3;
+	return bits >> 3;
 }
 
 /* ---- buddy mechanism ---------------------------------------------------- */
