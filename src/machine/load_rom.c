@@ -1,7 +1,8 @@
 /* --bios ROM: a raw 64 KiB or 128 KiB image mapped at the top of the first
  * MiB (where real-mode code finds it) and at the top of the 4 GiB space
  * (where the reset vector 0xFFFFFFF0 is: SDM Vol. 3 §9.1.4, first
- * instruction fetched). The CPU starts in its reset state. */
+ * instruction fetched), plus the A20-masked alias of the latter. The CPU
+ * starts in its reset state. */
 #include "machine/boot.h"
 
 #include <stdio.h>
@@ -26,6 +27,10 @@ int load_rom(struct phys *p, const char *path, struct boot_state *bs,
     int r = phys_add_rom(p, 0x100000u - size, data, size);
     if (r == 0)
         r = phys_add_rom(p, (uint32_t)(0x100000000ull - size), data, size);
+    /* A20 is off at reset, so the first fetch at 0xFFFFFFF0 goes out as
+     * 0xFFEFFFF0: PC chipsets decode the ROM there too */
+    if (r == 0)
+        r = phys_add_rom(p, (uint32_t)(0x100000000ull - 0x100000u - size), data, size);
     free(data);
     if (r < 0) {
         snprintf(err, errlen, "%s: cannot map the ROM (its address range is already taken)", path);

@@ -622,6 +622,8 @@ START_TEST(a_64k_rom_appears_below_1m_and_below_4g)
     ck_assert(fx.bs.reset_vector);
     ck_assert_uint_eq(phys_read(fx.p, 0xFFFF0, 1), rom[0xFFF0]);
     ck_assert_uint_eq(phys_read(fx.p, 0xFFFFFFF0u, 4), phys_read(fx.p, 0xFFFF0, 4));
+    /* the A20-masked alias the reset fetch uses while A20 is off */
+    ck_assert_uint_eq(phys_read(fx.p, 0xFFEFFFF0u, 4), phys_read(fx.p, 0xFFFF0, 4));
     ck_assert_uint_eq(phys_read(fx.p, 0xF0000 + 0x1234, 1), rom[0x1234]);
     ck_assert_int_eq(phys_kind_at(fx.p, 0xEFFFF), PHYS_RAM);
 }
