@@ -393,7 +393,18 @@ void kmem_cache_free(struct kmem_cache *s, void *obj)
 
 	if (!obj)
 		return;
+	if (!virt_addr_valid(obj)) {
+		printk(KERN_ERR "kmem_cache_free(%s): %p is not in the direct map\n", s->name, obj);
+		return;
+	}
 	page = virt_to_head_page(obj);
+	if (PageSlab(page) && page->slab_cache == s) {
+		unsigned long off = (char *)obj - (char *)page->s_mem - s->obj_offset;
+		if ((char *)obj < (char *)page->s_mem || off % s->size || off / s->size >= s->num) {
+			slab_error(s, "free of a pointer that is not an object start", obj);
+			return;
+		}
+	}
 	if (!PageSlab(page) || page->slab_cache != s) {
 		printk(KERN_ERR "cache_from_obj: Wrong slab cache. %s but object is from %s\n", s->name,
 		       PageSlab(page) ? page->slab_cache->name : "(not a slab)");
