@@ -168,7 +168,7 @@ unsigned long memblock_present_pages(unsigned long spfn, unsigned long epfn)
  * Where the run of pages starting at pfn ends, and whether it is reserved:
  * runs change only at reserved-region boundaries.
  */
-static unsigned long reserved_run(unsigned long pfn, unsigned long limit, bool *busy)
+unsigned long reserved_run(unsigned long pfn, unsigned long limit, bool *busy)
 {
 	struct memblock_type *res = &memblock.reserved;
 	unsigned long end = limit;

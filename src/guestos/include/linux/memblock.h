@@ -45,6 +45,8 @@ bool memblock_is_memory(phys_addr_t addr);
 phys_addr_t memblock_end_of_DRAM(void);
 unsigned long memblock_present_pages(unsigned long start_pfn, unsigned long end_pfn);
 unsigned long memblock_reserved_pages(unsigned long start_pfn, unsigned long end_pfn);
+/* End of the run of equally reserved (or free) pages starting at pfn. */
+unsigned long reserved_run(unsigned long pfn, unsigned long limit, bool *busy);
 
 #define for_each_mem_region(i) for (i = 0; i < memblock.memory.cnt; i++)
 

@@ -147,9 +147,21 @@ void mem_init(void)
 	unsigned long physpages = contig_page_data.node_present_pages;
 
 	memblock_free_all();
-	for (unsigned long pfn = highstart_pfn; highstart_pfn && pfn < max_pfn; pfn++)
-		if (memblock_is_memory(PFN_PHYS(pfn)) && !memblock_is_reserved(PFN_PHYS(pfn)))
-			free_highmem_page(pfn_to_page(pfn));
+	/* add_highpages_with_active_regions(): every free HighMem pfn, one by one. */
+	for (unsigned long i = 0; highstart_pfn && i < memblock.memory.cnt; i++) {
+		unsigned long pfn = max(PFN_UP(memblock.memory.regions[i].base), highstart_pfn);
+		unsigned long end = min(PFN_DOWN(memblock.memory.regions[i].base + memblock.memory.regions[i].size),
+					max_pfn);
+
+		while (pfn < end) {
+			bool busy;
+			unsigned long run_end = reserved_run(pfn, end, &busy);
+
+			for (; pfn < run_end; pfn++)
+				if (!busy)
+					free_highmem_page(pfn_to_page(pfn));
+		}
+	}
 
 	printk("Memory: %luK/%luK available (%luK kernel code, %luK rwdata, %luK rodata, %luK init, "
 	       "%luK bss, %luK reserved, %luK cma-reserved, %luK highmem)\n",
