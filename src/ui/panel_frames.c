@@ -1,0 +1,197 @@
+/* Panel: what is each physical frame used for, as the page tables say?
+ * One square per 4 KiB frame of RAM, coloured by what reaches it from CR3
+ * (and from the other address spaces seen in recent CR3 loads): page
+ * directories, page tables, user pages, kernel pages, pages holding
+ * decoded code, RAM nothing maps. Guests that publish their allocator
+ * through the guest-info port could colour more; this is what the
+ * architecture alone tells. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmu/paging.h"
+#include "mmu/phys.h"
+#include "ui/ui_impl.h"
+
+const uint32_t frame_kind_color[FK_COUNT] = {
+    [FK_NOT_RAM] = 0x2c2f38u,   [FK_UNMAPPED] = 0x3f434du, [FK_KERNEL] = 0x3d7cc9u,
+    [FK_USER] = 0xe8a020u,      [FK_CODE] = 0xc45ab3u,     [FK_PAGE_TABLE] = 0x1fa37au,
+    [FK_PAGE_DIR] = 0x7cfc5au,
+};
+const char *const frame_kind_name[FK_COUNT] = {
+    [FK_NOT_RAM] = "hole/not RAM", [FK_UNMAPPED] = "unmapped RAM",
+    [FK_KERNEL] = "kernel page", [FK_USER] = "user page", [FK_CODE] = "decoded code",
+    [FK_PAGE_TABLE] = "page table", [FK_PAGE_DIR] = "page dir",
+};
+
+#define MAP_W 512
+#define MAP_H_MAX 176
+
+int frames_map_x(const struct ui *u)
+{
+    return u->lay.frames.x;
+}
+
+int frames_map_y(const struct ui *u)
+{
+    return u->lay.frames.y + text_line_h(u->text) + 6;
+}
+
+/* Rows hold a power of two of frames so that row starts are round
+ * addresses; squares as large as fit, else several frames a pixel. */
+static uint32_t pow2_at_least(uint32_t v)
+{
+    uint32_t p = 1;
+    while (p < v)
+        p <<= 1;
+    return p;
+}
+
+void frames_geometry(const struct ui *u, struct frames_geom *g)
+{
+    uint32_t n = u->nframes ? u->nframes : 1;
+    for (int px = 4; px >= 1; px--) {
+        uint32_t max_rows = MAP_H_MAX / (uint32_t)px, max_cols = MAP_W / (uint32_t)px;
+        uint32_t per_row = pow2_at_least((n + max_rows - 1) / max_rows);
+        if (per_row <= max_cols) {
+            *g = (struct frames_geom){ .px = px, .per_row = (int)per_row,
+                                       .rows = (int)((n + per_row - 1) / per_row), .fpp = 1 };
+            return;
+        }
+    }
+    uint32_t fpp = pow2_at_least((n + MAP_W * MAP_H_MAX - 1) / (MAP_W * MAP_H_MAX));
+    uint32_t cells = (n + fpp - 1) / fpp;
+    *g = (struct frames_geom){ .px = 1, .per_row = MAP_W, .rows = (int)((cells + MAP_W - 1) / MAP_W),
+                               .fpp = fpp };
+}
+
+static void mark(struct ui *u, uint32_t pa, enum frame_kind k)
+{
+    uint32_t i = pa >> 12;
+    if (i < u->nframes && u->frame[i] != FK_NOT_RAM && u->frame[i] < k)
+        u->frame[i] = (uint8_t)k;
+}
+
+/* The table at pa as host memory, or NULL unless it is RAM. */
+static const uint32_t *table_at(struct ui *u, uint32_t pa)
+{
+    if (phys_kind_at(u->m->phys, pa) != PHYS_RAM)
+        return NULL;
+    return (const uint32_t *)phys_host_page(u->m->phys, pa, false);
+}
+
+static void classify_space(struct ui *u, uint32_t cr3)
+{
+    bool pse = u->m->mmu.cr4 & CR4_PSE;
+    uint32_t a20 = phys_a20_mask(u->m->phys);
+    uint32_t pd_pa = cr3 & PG_FRAME & a20;
+    const uint32_t *pd = table_at(u, pd_pa);
+    if (!pd)
+        return;
+    mark(u, pd_pa, FK_PAGE_DIR);
+    for (uint32_t i = 0; i < 1024; i++) {
+        uint32_t pde = pd[i];
+        if (!(pde & PG_P))
+            continue;
+        if (pse && (pde & PG_PS)) {
+            uint32_t base = pde & PG_LARGE_FRAME & a20;
+            for (uint32_t f = 0; f < 1024; f++)
+                mark(u, base + f * 4096, pde & PG_US ? FK_USER : FK_KERNEL);
+            continue;
+        }
+        uint32_t pt_pa = pde & PG_FRAME & a20;
+        const uint32_t *pt = table_at(u, pt_pa);
+        mark(u, pt_pa, FK_PAGE_TABLE);
+        if (!pt)
+            continue;
+        for (uint32_t j = 0; j < 1024; j++) {
+            uint32_t pte = pt[j];
+            if (pte & PG_P)
+                mark(u, pte & PG_FRAME & a20, pde & pte & PG_US ? FK_USER : FK_KERNEL);
+        }
+    }
+}
+
+void frames_classify(struct ui *u)
+{
+    struct phys *p = u->m->phys;
+    uint32_t n = phys_ram_size(p) >> 12;
+    if (n != u->nframes) {
+        free(u->frame);
+        u->frame = calloc(n ? n : 1, 1);
+        u->nframes = u->frame ? n : 0;
+    }
+    for (uint32_t i = 0; i < u->nframes; i++) {
+        bool hole = i >= 0xa0 && i < 0x100;   /* VGA memory and the BIOS area */
+        u->frame[i] = hole || phys_kind_at(p, i << 12) != PHYS_RAM ? FK_NOT_RAM : FK_UNMAPPED;
+    }
+    if (u->m->mmu.cr0 & CR0_PG) {
+        classify_space(u, u->m->mmu.cr3);
+        for (unsigned k = 0; k < u->ncr3; k++)
+            if (u->cr3_seen[k] != (u->m->mmu.cr3 & PG_FRAME))
+                classify_space(u, u->cr3_seen[k]);
+    }
+    for (uint32_t i = 0; i < u->nframes; i++)
+        if (u->frame[i] != FK_NOT_RAM && phys_is_code(p, i << 12))
+            mark(u, i << 12, FK_CODE);
+    memset(u->frame_count, 0, sizeof u->frame_count);
+    for (uint32_t i = 0; i < u->nframes; i++)
+        u->frame_count[u->frame[i]]++;
+}
+
+static bool ensure_texture(struct ui *u, int w, int h)
+{
+    if (u->frames_tex && u->frames_tex_w == w && u->frames_tex_h == h)
+        return true;
+    if (u->frames_tex)
+        SDL_DestroyTexture(u->frames_tex);
+    free(u->frames_px);
+    u->frames_tex = SDL_CreateTexture(u->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, w, h);
+    u->frames_px = malloc((size_t)w * (size_t)h * 4);
+    if (!u->frames_tex || !u->frames_px)
+        return false;
+    u->frames_tex_w = w;
+    u->frames_tex_h = h;
+    return true;
+}
+
+void panel_frames_draw(struct ui *u)
+{
+    const SDL_Rect *a = &u->lay.frames;
+    struct frames_geom g;
+    frames_geometry(u, &g);
+    uint32_t mib = u->nframes / 256;
+    unsigned spaces = 1;
+    for (unsigned k = 0; k < u->ncr3; k++)
+        spaces += u->cr3_seen[k] != (u->m->mmu.cr3 & PG_FRAME);
+    if (g.fpp == 1)
+        draw_title(u, a, "Physical frames 0-%u MiB  (1 square = 4 KiB, row = %u KiB)  %u address space%s",
+                   mib, (unsigned)g.per_row * 4, spaces, spaces > 1 ? "s" : "");
+    else
+        draw_title(u, a, "Physical frames 0-%u MiB  (1 px = %u KiB, row = %u MiB)", mib,
+                   g.fpp * 4, (unsigned)(g.per_row * g.fpp / 256));
+    if (!u->nframes || !ensure_texture(u, g.per_row, g.rows))
+        return;
+    for (int c = 0; c < g.per_row * g.rows; c++) {
+        uint32_t first = (uint32_t)c * g.fpp, k = FK_NOT_RAM;
+        if (first >= u->nframes) {
+            u->frames_px[c] = 0xff000000u | COL_BG;
+            continue;
+        }
+        for (uint32_t f = first; f < first + g.fpp && f < u->nframes; f++)
+            if (u->frame[f] > k)
+                k = u->frame[f];
+        u->frames_px[c] = 0xff000000u | frame_kind_color[k];
+    }
+    SDL_UpdateTexture(u->frames_tex, NULL, u->frames_px, g.per_row * 4);
+    SDL_Rect dst = { frames_map_x(u), frames_map_y(u), g.per_row * g.px, g.rows * g.px };
+    SDL_RenderCopy(u->r, u->frames_tex, NULL, &dst);
+
+    /* legend with counts, right of the map */
+    int lx = frames_map_x(u) + MAP_W + 12, ly = frames_map_y(u), lh = text_line_h(u->text);
+    text_draw(u->text, lx, ly, COL_DIM, "kind          frames");
+    ly += lh;
+    for (int k = FK_COUNT - 1; k >= 0; k--, ly += lh) {
+        draw_fill(u->r, lx, ly + (lh - 10) / 2, 10, 10, frame_kind_color[k]);
+        text_drawf(u->text, lx + 16, ly, COL_TEXT, "%-12s %7u", frame_kind_name[k], u->frame_count[k]);
+    }
+}

@@ -1,0 +1,256 @@
+/* The UI's panels rendered headless (a software renderer on an SDL
+ * surface, no window, no display) for the hand-built machine of
+ * test_debug_fixture.h, checked pixel by pixel. */
+#include <check.h>
+#include <SDL.h>
+#include <stdlib.h>
+
+#include "test_debug_fixture.h"
+#include "ui/ui_impl.h"
+
+static struct machine *m;
+static SDL_Surface *surf;
+static SDL_Renderer *ren;
+static struct ui *u;
+
+static void setup(void)
+{
+    SDL_setenv("SDL_VIDEODRIVER", "dummy", 1);
+    m = fixture_machine();
+    ck_assert_ptr_nonnull(m);
+    surf = SDL_CreateRGBSurfaceWithFormat(0, 1280, 800, 32, SDL_PIXELFORMAT_ARGB8888);
+    ck_assert_ptr_nonnull(surf);
+    ren = SDL_CreateSoftwareRenderer(surf);
+    ck_assert_ptr_nonnull(ren);
+    struct ui_config cfg;
+    ui_config_defaults(&cfg);
+    char err[256] = "";
+    u = ui_create(m, ren, &cfg, err, sizeof err);
+    ck_assert_msg(u != NULL, "ui_create: %s", err);
+}
+
+static void teardown(void)
+{
+    ui_destroy(u);
+    SDL_DestroyRenderer(ren);
+    SDL_FreeSurface(surf);
+    machine_destroy(m);
+}
+
+static uint32_t pixel(int x, int y)
+{
+    const uint32_t *row = (const uint32_t *)((const uint8_t *)surf->pixels + y * surf->pitch);
+    return row[x] & 0xffffffu;
+}
+
+/* top-left pixel of grid cell i, and of frame f in the frame map */
+static void cell_xy(int i, int *x, int *y)
+{
+    *x = pgdir_grid_x(u) + (i % 32) * PGDIR_CELL;
+    *y = pgdir_grid_y(u) + (i / 32) * PGDIR_CELL;
+}
+
+static uint32_t cell_center(int i)
+{
+    int x, y;
+    cell_xy(i, &x, &y);
+    return pixel(x + PGDIR_CELL / 2, y + PGDIR_CELL / 2 - 1);
+}
+
+static uint32_t frame_pixel(uint32_t f)
+{
+    struct frames_geom g;
+    frames_geometry(u, &g);
+    ck_assert_uint_eq(g.fpp, 1);
+    uint32_t c = f;
+    return pixel(frames_map_x(u) + (int)(c % (uint32_t)g.per_row) * g.px + g.px / 2,
+                 frames_map_y(u) + (int)(c / (uint32_t)g.per_row) * g.px + g.px / 2);
+}
+
+static void click(int cell, int button)
+{
+    int x, y;
+    cell_xy(cell, &x, &y);
+    SDL_Event e = { 0 };
+    e.type = SDL_MOUSEBUTTONDOWN;
+    e.button.button = (Uint8)button;
+    e.button.x = x + 5;
+    e.button.y = y + 5;
+    ui_handle_event(u, &e);
+}
+
+START_TEST(present_4mib_pde_cell_has_the_large_page_colour)
+{
+    ui_render(u);
+    ck_assert_uint_eq(cell_center(0x300), COL_LARGE);
+}
+END_TEST
+
+START_TEST(not_present_pde_cell_has_the_empty_colour)
+{
+    ui_render(u);
+    ck_assert_uint_eq(cell_center(0x001), COL_EMPTY);
+    ck_assert_uint_eq(cell_center(0x3ff), COL_EMPTY);
+}
+END_TEST
+
+START_TEST(page_table_pdes_show_writable_bar_and_user_corner)
+{
+    ui_render(u);
+    int x, y;
+    ck_assert_uint_eq(cell_center(0x000), COL_KTABLE);
+    cell_xy(0x000, &x, &y);
+    ck_assert_uint_eq(pixel(x + 6, y + PGDIR_CELL - 2), COL_WBAR);   /* RW=1 */
+    ck_assert_uint_eq(pixel(x + 1, y + 1), COL_KTABLE);              /* U/S=0 */
+    cell_xy(0x020, &x, &y);
+    ck_assert_uint_eq(pixel(x + 1, y + 1), COL_UCORNER);             /* U/S=1 */
+}
+END_TEST
+
+START_TEST(click_on_a_pde_opens_its_page_table_with_dirty_marks)
+{
+    click(0x020, SDL_BUTTON_LEFT);
+    ck_assert_int_eq(u->open_table, 0x20);
+    ui_render(u);
+    int x, y;
+    ck_assert_uint_eq(cell_center(0x049), COL_KTABLE);
+    cell_xy(0x049, &x, &y);
+    ck_assert_uint_eq(pixel(x + PGDIR_CELL - 3, y + 1), COL_DIRTY);  /* D=1 */
+    cell_xy(0x048, &x, &y);
+    ck_assert_uint_eq(pixel(x + PGDIR_CELL - 3, y + 1), COL_KTABLE); /* D=0 */
+    ck_assert_uint_eq(pixel(x + 6, y + PGDIR_CELL - 2), COL_KTABLE);  /* read-only: no bar */
+    ck_assert_uint_eq(cell_center(0x047), COL_EMPTY);
+    click(0, SDL_BUTTON_RIGHT);
+    ck_assert_int_eq(u->open_table, -1);
+}
+END_TEST
+
+START_TEST(click_on_a_4mib_pde_walks_it_instead_of_opening)
+{
+    click(0x300, SDL_BUTTON_LEFT);
+    ck_assert_int_eq(u->open_table, -1);
+    unsigned access;
+    bool user;
+    ck_assert_uint_eq(ui_walk_target(u, &access, &user), 0xc0000000u);
+}
+END_TEST
+
+START_TEST(frame_map_colours_frames_by_what_reaches_them_from_cr3)
+{
+    ui_render(u);
+    ck_assert_uint_eq(frame_pixel(FIX_PD >> 12), frame_kind_color[FK_PAGE_DIR]);
+    ck_assert_uint_eq(frame_pixel(FIX_PT0 >> 12), frame_kind_color[FK_PAGE_TABLE]);
+    ck_assert_uint_eq(frame_pixel(FIX_PTU >> 12), frame_kind_color[FK_PAGE_TABLE]);
+    ck_assert_uint_eq(frame_pixel(0x300), frame_kind_color[FK_USER]);
+    ck_assert_uint_eq(frame_pixel(0x301), frame_kind_color[FK_USER]);
+    ck_assert_uint_eq(frame_pixel(0x005), frame_kind_color[FK_KERNEL]);
+    ck_assert_uint_eq(frame_pixel(0x400), frame_kind_color[FK_KERNEL]);   /* 4 MiB page */
+    ck_assert_uint_eq(frame_pixel(0x7ff), frame_kind_color[FK_KERNEL]);
+    ck_assert_uint_eq(frame_pixel(0x800), frame_kind_color[FK_UNMAPPED]);
+    ck_assert_uint_eq(frame_pixel(0x0a0), frame_kind_color[FK_NOT_RAM]);
+    ck_assert_uint_eq(u->frame_count[FK_PAGE_DIR], 1);
+    ck_assert_uint_eq(u->frame_count[FK_PAGE_TABLE], 2);
+    ck_assert_uint_eq(u->frame_count[FK_USER], 2);
+}
+END_TEST
+
+START_TEST(frame_holding_executed_code_gets_the_code_colour)
+{
+    ui_render(u);
+    ck_assert_uint_eq(frame_pixel(0x100), frame_kind_color[FK_KERNEL]);
+    struct machine_result res;
+    ck_assert_int_eq(dbg_run(&u->d, 2, 0, &res, NULL), DBG_STOP_DONE);
+    ui_render(u);
+    ck_assert_uint_eq(frame_pixel(0x100), frame_kind_color[FK_CODE]);
+}
+END_TEST
+
+START_TEST(last_page_fault_is_outlined_and_walked)
+{
+    /* the CPU's #PF record may lack EIP; the exception record supplies it */
+    events_push(&m->ev, EV_PAGE_FAULT, 0x09000004u, 2, 0, 0);
+    events_push(&m->ev, EV_EXCEPTION, 14, 2, 0x0010000au, 0);
+    ui_render(u);
+    ck_assert_uint_eq(u->nfaults, 1);
+    ck_assert_uint_eq(u->faults[0].eip, 0x0010000au);
+    unsigned access;
+    bool user;
+    ck_assert_uint_eq(ui_walk_target(u, &access, &user), 0x09000004u);
+    ck_assert_uint_eq(access, MMU_WRITE);
+    int x, y;
+    cell_xy(0x024, &x, &y);
+    ck_assert_uint_eq(pixel(x - 1, y - 1), COL_FAULT);
+    ck_assert_uint_eq(cell_center(0x024), COL_EMPTY);
+}
+END_TEST
+
+START_TEST(console_tap_copies_transmitted_bytes_only)
+{
+    iobus_out(&m->io, 0x3f8, 'O', 1);
+    iobus_out(&m->io, 0x3f8, 'K', 1);
+    iobus_out(&m->io, 0x3fb, 0x83, 1);   /* DLAB=1: 0x3F8 is the divisor latch */
+    iobus_out(&m->io, 0x3f8, 0x01, 1);
+    iobus_out(&m->io, 0x3fb, 0x03, 1);
+    iobus_out(&m->io, 0x3fc, 0x10, 1);   /* loopback: nothing leaves the UART */
+    iobus_out(&m->io, 0x3f8, 'X', 1);
+    ck_assert_uint_eq(u->con.head, 2);
+    ck_assert_int_eq(u->con.ring[0], 'O');
+    ck_assert_int_eq(u->con.ring[1], 'K');
+    ck_assert_uint_eq(iobus_in(&m->io, 0x3fb, 1), 0x03);   /* reads pass through */
+}
+END_TEST
+
+START_TEST(hover_finds_the_cell_under_the_mouse)
+{
+    int x, y;
+    cell_xy(0x123, &x, &y);
+    SDL_Event e = { 0 };
+    e.type = SDL_MOUSEMOTION;
+    e.motion.x = x + 3;
+    e.motion.y = y + 3;
+    ui_handle_event(u, &e);
+    ck_assert_int_eq(u->hover, 0x123);
+    e.motion.x = 5000;
+    ui_handle_event(u, &e);
+    ck_assert_int_eq(u->hover, -1);
+}
+END_TEST
+
+START_TEST(step_key_executes_one_instruction)
+{
+    SDL_Event e = { 0 };
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = SDLK_s;
+    ui_handle_event(u, &e);
+    ck_assert_uint_eq(cpu_icount(m->cpu), 1);
+    ck_assert_uint_eq(cpu_get_eip(m->cpu), 0x100005u);
+    ck_assert(u->paused);
+    e.key.keysym.sym = SDLK_t;   /* next TLB miss: the write to 0x08049010 */
+    ui_handle_event(u, &e);
+    ck_assert_uint_eq(cpu_get_eip(m->cpu), 0x10000au);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ui_render");
+    TCase *tc = tcase_create("panels");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, present_4mib_pde_cell_has_the_large_page_colour);
+    tcase_add_test(tc, not_present_pde_cell_has_the_empty_colour);
+    tcase_add_test(tc, page_table_pdes_show_writable_bar_and_user_corner);
+    tcase_add_test(tc, click_on_a_pde_opens_its_page_table_with_dirty_marks);
+    tcase_add_test(tc, click_on_a_4mib_pde_walks_it_instead_of_opening);
+    tcase_add_test(tc, frame_map_colours_frames_by_what_reaches_them_from_cr3);
+    tcase_add_test(tc, frame_holding_executed_code_gets_the_code_colour);
+    tcase_add_test(tc, last_page_fault_is_outlined_and_walked);
+    tcase_add_test(tc, console_tap_copies_transmitted_bytes_only);
+    tcase_add_test(tc, hover_finds_the_cell_under_the_mouse);
+    tcase_add_test(tc, step_key_executes_one_instruction);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
