@@ -104,7 +104,10 @@ static bool handle_exception(struct cpu *c)
     int vec = c->exc_vec;
     uint32_t err = c->exc_err;
     c->eip = c->insn_eip;
-    c->r[R_ESP] = c->insn_esp;
+    if (c->esp_dirty) {
+        c->r[R_ESP] = c->insn_esp;
+        c->esp_dirty = false;
+    }
     bool ext = c->delivering_ext;
     if (c->delivering >= 0) {
         int first = c->delivering;
@@ -138,7 +141,6 @@ static bool handle_exception(struct cpu *c)
 static void deliver_event(struct cpu *c, int vec, bool is_exc)
 {
     c->insn_eip = c->eip;
-    c->insn_esp = c->r[R_ESP];
     c->delivering = is_exc ? vec : -1;
     c->delivering_ext = true;
     cpu_deliver(c, vec, NO_ERR, false, true);
@@ -173,7 +175,6 @@ static void check_exec_breakpoints(struct cpu *c)
 static void exec_one(struct cpu *c, const struct insn *i)
 {
     c->insn_eip = c->eip;
-    c->insn_esp = c->r[R_ESP];
     if (UNLIKELY(c->dr[7] & 0xff) && dr_exec_armed(c))
         check_exec_breakpoints(c);
     bool tf = c->eflags & F_TF;
@@ -195,7 +196,6 @@ static void exec_trace(struct cpu *c, const struct tc_entry *t)
     const struct insn *i = t->insn, *end = i + t->n;
     for (;;) {
         c->insn_eip = c->eip;
-        c->insn_esp = c->r[R_ESP];
         c->eip = (c->eip + i->len) & c->ip_mask;
         i->fn(c, i);
         c->icount++;
@@ -209,9 +209,15 @@ static bool slow_mode(const struct cpu *c)
     return c->shadow || (c->eflags & (F_TF | F_RF)) || (c->dr[7] & 0xff);
 }
 
+/* Between traces only c->break_trace is tested: everything that needs the
+ * loop's attention (an interrupt line, a stop request, HLT, a shadow, TF,
+ * CR0/EFLAGS/CPL/A20 changes) sets it. While single-stepping (TF, RF, an
+ * interrupt shadow, debug registers) it stays set and instructions run one
+ * at a time. */
 static enum cpu_stop run(struct cpu *c, bool single)
 {
     c->jb_valid = true;
+    c->break_trace = true;
     if (setjmp(c->jb)) {
         if (handle_exception(c)) {
             c->jb_valid = false;
@@ -221,47 +227,54 @@ static enum cpu_stop run(struct cpu *c, bool single)
             c->jb_valid = false;
             return CPU_STOP_BUDGET;
         }
+        c->break_trace = true;
     }
     for (;;) {
-        if (c->stop_req) {
-            c->stop_req = false;
-            c->jb_valid = false;
-            return CPU_STOP_REQUEST;
-        }
-        if (c->shadow)
-            c->shadow--;
-        if (!c->shadow) {
-            if (c->nmi_pending) {
-                c->nmi_pending = false;
-                deliver_event(c, EXC_NMI, false);
-                if (single)
-                    break;
-            } else if (c->intr && (c->eflags & F_IF) && c->bus.intr_ack) {
-                c->halted = false;
-                int vec = c->bus.intr_ack(c->bus.ctx);
-                if (vec >= 0) {
-                    deliver_event(c, vec & 0xff, false);
+        bool slow = false;
+        if (UNLIKELY(c->break_trace)) {
+            c->break_trace = false;
+            if (c->stop_req) {
+                c->stop_req = false;
+                c->jb_valid = false;
+                return CPU_STOP_REQUEST;
+            }
+            if (c->shadow)
+                c->shadow--;
+            if (!c->shadow) {
+                if (c->nmi_pending) {
+                    c->nmi_pending = false;
+                    deliver_event(c, EXC_NMI, false);
                     if (single)
                         break;
+                } else if (c->intr && (c->eflags & F_IF) && c->bus.intr_ack) {
+                    c->halted = false;
+                    int vec = c->bus.intr_ack(c->bus.ctx);
+                    if (vec >= 0) {
+                        deliver_event(c, vec & 0xff, false);
+                        if (single)
+                            break;
+                    }
                 }
             }
-        }
-        if (c->halted) {
-            c->jb_valid = false;
-            return CPU_STOP_HLT;
+            if (c->halted) {
+                c->jb_valid = false;
+                return CPU_STOP_HLT;
+            }
+            cpu_update_ac(c);   /* CR0, EFLAGS or CPL may have changed */
+            if (UNLIKELY(c->m->tlb.st.flushes[TLB_FLUSH_A20] != c->a20_seen)) {
+                c->a20_seen = c->m->tlb.st.flushes[TLB_FLUSH_A20];
+                c->epoch++;
+            }
+            slow = single || slow_mode(c);
+            c->break_trace = false;
         }
         if (!single && c->icount >= c->until)
             break;
         c->insn_eip = c->eip;
-        c->insn_esp = c->r[R_ESP];
-        if (UNLIKELY(c->m->tlb.st.flushes[TLB_FLUSH_A20] != c->a20_seen)) {
-            c->a20_seen = c->m->tlb.st.flushes[TLB_FLUSH_A20];
-            c->epoch++;
-        }
         struct tc_entry *t = icache_next(c);
-        c->break_trace = false;
-        if (single || slow_mode(c)) {
+        if (UNLIKELY(slow)) {
             exec_one(c, t->insn);
+            c->break_trace = true;   /* keep checking between instructions */
             if (single)
                 break;
         } else {

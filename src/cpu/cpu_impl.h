@@ -118,6 +118,7 @@ struct cpu {
     uint32_t seg_lo[6], seg_hi[6];
     uint8_t seg_rd[6], seg_wr[6];
     unsigned cpl;
+    bool ac_active;         /* CR0.AM && EFLAGS.AC && CPL 3: alignment checks on */
     bool code32, stack32;
     uint32_t sp_mask;       /* 0xffff or ~0 by SS.B */
 
@@ -132,7 +133,12 @@ struct cpu {
     struct events *ev;
 
     uint64_t icount, until;
-    uint32_t insn_eip, insn_esp;   /* at the start of the current instruction */
+    uint32_t insn_eip;             /* EIP at the start of the current instruction */
+    /* ESP to restore if the current instruction faults: only the few
+     * handlers that move ESP before their last possible fault (PUSHA, ENTER,
+     * POP r/m) save it and set esp_dirty; all others commit ESP last. */
+    uint32_t insn_esp;
+    bool esp_dirty;
     const struct insn *cur;        /* instruction being executed */
 
     /* run-loop signalling */
@@ -264,13 +270,17 @@ HOT uint32_t ea_off(const struct cpu *c, const struct insn *i)
 }
 
 noreturn void seg_fault(struct cpu *c, int s);
+uint32_t seg_lin_slow(struct cpu *c, int s, uint32_t off, unsigned sz, bool write);
+void cpu_update_ac(struct cpu *c);
 
-/* Offset -> linear with the segment limit / access checks. */
+/* Offset -> linear with the segment limit / access checks. While alignment
+ * checking is on, the fast-path bounds are emptied so every access takes
+ * seg_lin_slow, which also checks alignment. */
 HOT uint32_t seg_lin(struct cpu *c, int s, uint32_t off, unsigned sz, bool write)
 {
     if (UNLIKELY(off < c->seg_lo[s] || (uint64_t)off + sz - 1 > c->seg_hi[s] ||
                  !(write ? c->seg_wr[s] : c->seg_rd[s])))
-        seg_fault(c, s);
+        return seg_lin_slow(c, s, off, sz, write);
     return c->seg[s].base + off;
 }
 

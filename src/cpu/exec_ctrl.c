@@ -44,13 +44,11 @@ void op_call_E(struct cpu *c, const struct insn *i)
 
 void op_ret(struct cpu *c, const struct insn *i)
 {
-    uint32_t target = pop(c, i->osz);
+    uint32_t target = stack_peek(c, 0, i->osz);
     if (target > c->seg[S_CS].limit)
         cpu_exception(c, EXC_GP, 0);
-    if (i->opcode == 0xc2) {
-        uint32_t sp = (c->r[R_ESP] + (i->imm & 0xffff)) & c->sp_mask;
-        c->r[R_ESP] = (c->r[R_ESP] & ~c->sp_mask) | sp;
-    }
+    uint32_t release = i->osz + (i->opcode == 0xc2 ? (i->imm & 0xffff) : 0);
+    c->r[R_ESP] = (c->r[R_ESP] & ~c->sp_mask) | ((c->r[R_ESP] + release) & c->sp_mask);
     c->eip = target;
 }
 
@@ -93,8 +91,11 @@ void op_push_Ev(struct cpu *c, const struct insn *i) { push(c, i->osz, rm_read(c
 /* POP r/m: the address is computed with ESP already incremented (SDM POP). */
 void op_pop_Ev(struct cpu *c, const struct insn *i)
 {
+    c->insn_esp = c->r[R_ESP];
+    c->esp_dirty = true;
     uint32_t v = pop(c, i->osz);
     rm_write(c, i, i->osz, v);
+    c->esp_dirty = false;
 }
 
 static int sreg_of(unsigned opcode)
@@ -124,15 +125,20 @@ void op_pop_sreg(struct cpu *c, const struct insn *i)
     uint16_t sel = (uint16_t)stack_peek(c, 0, 2);
     seg_load(c, s, sel);
     c->r[R_ESP] = (c->r[R_ESP] & ~c->sp_mask) | ((c->r[R_ESP] + i->osz) & c->sp_mask);
-    if (s == S_SS)
+    if (s == S_SS) {
         c->shadow = 2;
+        end_trace(c);
+    }
 }
 
 void op_pusha(struct cpu *c, const struct insn *i)
 {
     uint32_t sp = c->r[R_ESP];
+    c->insn_esp = sp;
+    c->esp_dirty = true;
     for (int r = R_EAX; r <= R_EDI; r++)
         push(c, i->osz, r == R_ESP ? sp : c->r[r]);
+    c->esp_dirty = false;
 }
 
 void op_popa(struct cpu *c, const struct insn *i)
@@ -153,6 +159,8 @@ void op_enter(struct cpu *c, const struct insn *i)
 {
     unsigned sz = i->osz, level = i->imm2 & 31;
     uint32_t ebp = c->r[R_EBP];
+    c->insn_esp = c->r[R_ESP];
+    c->esp_dirty = true;
     push(c, sz, reg_get(c, R_EBP, sz));
     uint32_t frame = c->r[R_ESP] & c->sp_mask;
     if (level > 0) {
@@ -168,6 +176,7 @@ void op_enter(struct cpu *c, const struct insn *i)
         seg_lin(c, S_SS, sp, 1, true);
     reg_set(c, R_EBP, sz, frame);
     c->r[R_ESP] = (c->r[R_ESP] & ~c->sp_mask) | sp;
+    c->esp_dirty = false;
 }
 
 void op_leave(struct cpu *c, const struct insn *i)
@@ -231,8 +240,10 @@ void op_sti(struct cpu *c, const struct insn *i)
     (void)i;
     if (cpu_pe(c) && c->cpl > ((c->eflags & F_IOPL) >> 12))
         cpu_exception(c, EXC_GP, 0);
-    if (!(c->eflags & F_IF))
+    if (!(c->eflags & F_IF)) {
         c->shadow = 2;        /* interrupts wait until after the next instruction */
+        end_trace(c);
+    }
     c->eflags |= F_IF;
 }
 
@@ -329,8 +340,10 @@ void op_mov_SwEw(struct cpu *c, const struct insn *i)
     if (i->reg > S_GS || i->reg == S_CS)
         cpu_exception(c, EXC_UD, NO_ERR);
     seg_load(c, i->reg, (uint16_t)rm_read(c, i, 2));
-    if (i->reg == S_SS)
+    if (i->reg == S_SS) {
         c->shadow = 2;
+        end_trace(c);
+    }
 }
 
 /* Software interrupts: traps, EIP already past the instruction. */

@@ -94,6 +94,6 @@ void cpu_write_eflags(struct cpu *c, uint32_t v, uint32_t mask)
     flags_materialize(c);
     uint32_t old = c->eflags;
     c->eflags = ((old & ~mask) | (v & mask) | 2u) & ~(0x8u | 0x20u | 0x8000u | 0xffc00000u);
-    if ((old ^ c->eflags) & (F_TF | F_IF | F_VM))
-        c->break_trace = true;
+    if ((old ^ c->eflags) & (F_TF | F_IF | F_VM | F_AC))
+        end_trace(c);
 }

@@ -12,6 +12,52 @@ noreturn void seg_fault(struct cpu *c, int s)
     cpu_exception(c, s == S_SS ? EXC_SS : EXC_GP, 0);
 }
 
+/* The offsets [lo, hi] a data access may touch and whether reads / writes
+ * are allowed at all, from the descriptor cache. */
+static void seg_bounds(const struct cpu *c, int s, uint32_t *lo, uint32_t *hi, bool *rd, bool *wr)
+{
+    const struct seg *sg = &c->seg[s];
+    uint16_t f = sg->flags;
+    if (!sg->valid) {
+        *rd = *wr = false;
+        *lo = 1;
+        *hi = 0;
+        return;
+    }
+    *rd = !(f & SF_CODE) || (f & SF_R);
+    *wr = !(f & SF_CODE) && (f & SF_W);
+    if (!(f & SF_CODE) && (f & SF_E)) {   /* expand-down: valid above the limit */
+        *lo = sg->limit + 1;
+        *hi = (f & SF_DB) ? 0xffffffffu : 0xffffu;
+    } else {
+        *lo = 0;
+        *hi = sg->limit;
+    }
+}
+
+uint32_t seg_lin_slow(struct cpu *c, int s, uint32_t off, unsigned sz, bool write)
+{
+    uint32_t lo, hi;
+    bool rd, wr;
+    seg_bounds(c, s, &lo, &hi, &rd, &wr);
+    if (off < lo || (uint64_t)off + sz - 1 > hi || !(write ? wr : rd))
+        seg_fault(c, s);
+    uint32_t lin = c->seg[s].base + off;
+    if (c->ac_active && (lin & (sz - 1)))   /* SDM Vol. 3 §6.15 interrupt 17 */
+        cpu_exception(c, EXC_AC, 0);
+    return lin;
+}
+
+void cpu_update_ac(struct cpu *c)
+{
+    bool ac = (c->m->cr0 & CR0_AM) && (c->eflags & F_AC) && c->cpl == 3;
+    if (ac == c->ac_active)
+        return;
+    c->ac_active = ac;
+    for (int s = S_ES; s <= S_GS; s++)
+        seg_update_cache(c, s);
+}
+
 void seg_update_cache(struct cpu *c, int s)
 {
     struct seg *sg = &c->seg[s];
@@ -24,27 +70,17 @@ void seg_update_cache(struct cpu *c, int s)
     }
     if (s > S_GS)
         return;
-    if (!sg->valid) {
-        c->seg_rd[s] = c->seg_wr[s] = 0;
-        c->seg_lo[s] = 1;
-        c->seg_hi[s] = 0;
-        return;
+    uint32_t lo, hi;
+    bool rd, wr;
+    seg_bounds(c, s, &lo, &hi, &rd, &wr);
+    if (c->ac_active) {   /* every access to the slow path */
+        lo = 1;
+        hi = 0;
     }
-    uint16_t f = sg->flags;
-    if (f & SF_CODE) {
-        c->seg_rd[s] = (f & SF_R) != 0;
-        c->seg_wr[s] = 0;
-    } else {
-        c->seg_rd[s] = 1;
-        c->seg_wr[s] = (f & SF_W) != 0;
-    }
-    if (!(f & SF_CODE) && (f & SF_E)) {   /* expand-down: valid above the limit */
-        c->seg_lo[s] = sg->limit + 1;
-        c->seg_hi[s] = (f & SF_DB) ? 0xffffffffu : 0xffffu;
-    } else {
-        c->seg_lo[s] = 0;
-        c->seg_hi[s] = sg->limit;
-    }
+    c->seg_lo[s] = lo;
+    c->seg_hi[s] = hi;
+    c->seg_rd[s] = rd;
+    c->seg_wr[s] = wr;
 }
 
 /* Real mode and V86: selector * 16 is the base. In real mode the limit and

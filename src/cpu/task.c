@@ -137,7 +137,7 @@ void task_switch(struct cpu *c, uint16_t sel, uint32_t lo, uint32_t hi,
     c->cpl = v86 ? 3 : (t.sel[S_CS] & 3u);
     c->m->user = c->cpl == 3;
     c->insn_eip = c->eip;
-    c->insn_esp = c->r[R_ESP];
+    c->esp_dirty = false;
     end_trace(c);
 
     /* LDT */
@@ -184,7 +184,6 @@ void task_switch(struct cpu *c, uint16_t sel, uint32_t lo, uint32_t hi,
     if (err != NO_ERR && why == TS_INT) {
         unsigned sz = n32 ? 4 : 2;
         push(c, sz, err);
-        c->insn_esp = c->r[R_ESP];
     }
     if (c->eip > c->seg[S_CS].limit)
         cpu_exception(c, EXC_GP, 0);

@@ -330,6 +330,35 @@ START_TEST(external_interrupt_waits_while_if_is_clear)
 }
 END_TEST
 
+START_TEST(misaligned_ring3_access_with_am_and_ac_is_fault_17)
+{
+    struct vm *v = vm_new();
+    /* mov eax,[5000h] (aligned: fine); mov eax,[5001h] */
+    code(v, CODE, (uint8_t[]){0xa1, 0x00, 0x50, 0, 0, 0xa1, 0x01, 0x50, 0, 0}, 10);
+    cpu_set_cr(v->c, 0, cpu_get_cr(v->c, 0) | (1u << 18));
+    to_ring3(v);
+    cpu_set_eflags(v->c, 0x40002);
+    ck_assert_int_eq(run_to_handler(v), 17);
+    ck_assert_uint_eq(frame(v, 0), 0);
+    ck_assert_uint_eq(frame(v, 1), CODE + 5);
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(misaligned_access_without_eflags_ac_is_allowed)
+{
+    struct vm *v = vm_new();
+    code(v, CODE, (uint8_t[]){0xa1, 0x01, 0x50, 0, 0, 0xcd, 0x81}, 7);
+    set_idt(v, 0x81, gate(K_CODE, HANDLERS + 16 * 0x81, 0xee, 0));
+    cpu_set_cr(v->c, 0, cpu_get_cr(v->c, 0) | (1u << 18));
+    to_ring3(v);
+    phys_write(v->p, 0x5001, 0x11223344, 4);
+    ck_assert_int_eq(run_to_handler(v), 0x81);
+    ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX), 0x11223344);
+    vm_free(v);
+}
+END_TEST
+
 Suite *suite(void)
 {
     Suite *s = suite_create("cpu_exc");
@@ -347,6 +376,8 @@ Suite *suite(void)
     tcase_add_test(tc, not_present_page_is_pf_with_cr2_and_error_code);
     tcase_add_test(tc, external_interrupt_is_taken_between_instructions_when_if_is_set);
     tcase_add_test(tc, external_interrupt_waits_while_if_is_clear);
+    tcase_add_test(tc, misaligned_ring3_access_with_am_and_ac_is_fault_17);
+    tcase_add_test(tc, misaligned_access_without_eflags_ac_is_allowed);
     suite_add_tcase(s, tc);
     return s;
 }
