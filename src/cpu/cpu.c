@@ -178,10 +178,17 @@ static void exec_one(struct cpu *c, const struct insn *i)
     if (UNLIKELY(c->dr[7] & 0xff) && dr_exec_armed(c))
         check_exec_breakpoints(c);
     bool tf = c->eflags & F_TF;
+    c->dbg_hits = 0;
     c->eip = (c->eip + i->len) & c->ip_mask;
     i->fn(c, i);
     c->icount++;
     c->eflags &= ~F_RF;
+    if (UNLIKELY(c->dbg_hits)) {   /* data breakpoint: a trap after the instruction */
+        c->dr[6] = (c->dr[6] & ~0xfu) | c->dbg_hits | (tf && c->shadow != 2 ? 1u << 14 : 0);
+        c->dbg_hits = 0;
+        deliver_event(c, EXC_DB, true);
+        return;
+    }
     /* TF set before the instruction: #DB trap after it (SDM §17.3.1.4).
      * An instruction that opened an interrupt shadow (MOV SS, POP SS)
      * delays the trap to after the next one. */
@@ -434,7 +441,7 @@ uint32_t cpu_get_dr(const struct cpu *c, int n) { return c->dr[n & 7]; }
 void cpu_set_dr(struct cpu *c, int n, uint32_t v)
 {
     c->dr[n & 7] = v;
-    c->break_trace = true;
+    end_trace(c);
 }
 
 void cpu_set_flat32(struct cpu *c)

@@ -119,6 +119,8 @@ struct cpu {
     uint8_t seg_rd[6], seg_wr[6];
     unsigned cpl;
     bool ac_active;         /* CR0.AM && EFLAGS.AC && CPL 3: alignment checks on */
+    bool dbg_data;          /* a DR0-3 data breakpoint is armed in DR7 */
+    uint32_t dbg_hits;      /* DR6 B0-B3 bits of data breakpoints hit by this instruction */
     bool code32, stack32;
     uint32_t sp_mask;       /* 0xffff or ~0 by SS.B */
 

@@ -45,15 +45,39 @@ uint32_t seg_lin_slow(struct cpu *c, int s, uint32_t off, unsigned sz, bool writ
     uint32_t lin = c->seg[s].base + off;
     if (c->ac_active && (lin & (sz - 1)))   /* SDM Vol. 3 §6.15 interrupt 17 */
         cpu_exception(c, EXC_AC, 0);
+    if (c->dbg_data) {
+        /* DR7 R/W 01 = writes, 11 = reads or writes; LEN 00/01/11 = 1/2/4
+         * bytes, 10 = 8 bytes (SDM Vol. 3 §17.2.4-5). The #DB is a trap
+         * taken when the instruction completes. */
+        for (int n = 0; n < 4; n++) {
+            uint32_t dr7 = c->dr[7];
+            unsigned rw = (dr7 >> (16 + 4 * n)) & 3, len = (dr7 >> (18 + 4 * n)) & 3;
+            if (!((dr7 >> (2 * n)) & 3) || rw == 0 || rw == 2 || (rw == 1 && !write))
+                continue;
+            uint32_t bytes = len == 0 ? 1 : len == 1 ? 2 : len == 3 ? 4 : 8;
+            uint32_t a = c->dr[n] & ~(bytes - 1);
+            if (lin < a + bytes && a < lin + sz)
+                c->dbg_hits |= 1u << n;
+        }
+    }
     return lin;
 }
 
+/* Alignment checking and data breakpoints both need every data access to
+ * take seg_lin_slow: recompute whether they are on. */
 void cpu_update_ac(struct cpu *c)
 {
     bool ac = (c->m->cr0 & CR0_AM) && (c->eflags & F_AC) && c->cpl == 3;
-    if (ac == c->ac_active)
+    bool dbg = false;
+    for (int n = 0; n < 4; n++) {
+        unsigned rw = (c->dr[7] >> (16 + 4 * n)) & 3;
+        if (((c->dr[7] >> (2 * n)) & 3) && (rw == 1 || rw == 3))
+            dbg = true;
+    }
+    if (ac == c->ac_active && dbg == c->dbg_data)
         return;
     c->ac_active = ac;
+    c->dbg_data = dbg;
     for (int s = S_ES; s <= S_GS; s++)
         seg_update_cache(c, s);
 }
@@ -73,7 +97,7 @@ void seg_update_cache(struct cpu *c, int s)
     uint32_t lo, hi;
     bool rd, wr;
     seg_bounds(c, s, &lo, &hi, &rd, &wr);
-    if (c->ac_active) {   /* every access to the slow path */
+    if (c->ac_active || c->dbg_data) {   /* every access to the slow path */
         lo = 1;
         hi = 0;
     }

@@ -359,6 +359,20 @@ START_TEST(misaligned_access_without_eflags_ac_is_allowed)
 }
 END_TEST
 
+START_TEST(data_breakpoint_on_a_write_is_a_db_trap_after_the_store)
+{
+    struct vm *v = vm_new();
+    /* mov eax,[5000h] (a read: no hit); mov [5002h],al; nop */
+    code(v, CODE, (uint8_t[]){0xa1, 0x00, 0x50, 0, 0, 0xa2, 0x02, 0x50, 0, 0, 0x90}, 11);
+    cpu_set_dr(v->c, 1, 0x5000);
+    cpu_set_dr(v->c, 7, 0x400 | (1u << 2) | (1u << 20) | (3u << 22));   /* L1, write, 4 bytes */
+    ck_assert_int_eq(run_to_handler(v), 1);
+    ck_assert_uint_eq(frame(v, 0), CODE + 10);    /* after the store */
+    ck_assert_uint_eq(cpu_get_dr(v->c, 6) & 0xf, 2);
+    vm_free(v);
+}
+END_TEST
+
 Suite *suite(void)
 {
     Suite *s = suite_create("cpu_exc");
@@ -378,6 +392,7 @@ Suite *suite(void)
     tcase_add_test(tc, external_interrupt_waits_while_if_is_clear);
     tcase_add_test(tc, misaligned_ring3_access_with_am_and_ac_is_fault_17);
     tcase_add_test(tc, misaligned_access_without_eflags_ac_is_allowed);
+    tcase_add_test(tc, data_breakpoint_on_a_write_is_a_db_trap_after_the_store);
     suite_add_tcase(s, tc);
     return s;
 }
