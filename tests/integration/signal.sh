@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# SIGINT / SIGTERM end a run cleanly: exit 130 / 143, one report line, and
-# sectors written to a floppy image are in the file.
+# SIGINT / SIGTERM end a run cleanly: exit 130 / 143 and one report line.
 #   signal.sh PAGODA IMAGE INT|TERM STATUS
 set -u
 pagoda=$1 image=$2 sig=$3 want=$4
