@@ -79,6 +79,12 @@ bool dbg_watch_delete(struct debugger *d, int slot);
 enum dbg_stop dbg_run(struct debugger *d, uint64_t n, unsigned until,
                       struct machine_result *res, uint64_t *executed);
 
+/* The same for a run slice of about n instructions (the UI between
+ * frames): at full speed unless breakpoints or watches are set, possibly
+ * a few instructions past n (cpu_run ends at a decoded trace's end). */
+enum dbg_stop dbg_run_slice(struct debugger *d, uint64_t n, struct machine_result *res,
+                            uint64_t *executed);
+
 /* The linear address of the next instruction (CS.base + EIP). */
 uint32_t dbg_pc(const struct debugger *d);
 

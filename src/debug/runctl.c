@@ -224,6 +224,20 @@ out:
     return why;
 }
 
+enum dbg_stop dbg_run_slice(struct debugger *d, uint64_t n, struct machine_result *res,
+                            uint64_t *executed)
+{
+    if (any_conditions(d, 0))
+        return dbg_run(d, n, 0, res, executed);
+    uint64_t ic0 = cpu_icount(d->m->cpu);
+    d->last_break = -1;
+    d->last_watch = -1;
+    enum dbg_stop why = run_machine(d, n, res);
+    if (executed)
+        *executed = cpu_icount(d->m->cpu) - ic0;
+    return why;
+}
+
 void dbg_stop_format(const struct debugger *d, enum dbg_stop why,
                      const struct machine_result *res, char *buf, size_t len)
 {

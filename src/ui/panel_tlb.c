@@ -61,12 +61,12 @@ void panel_tlb_draw(struct ui *u)
     y += lh;
     int col_w = 34 * cw + 2 * cw;
     int cols = a->w / col_w;
-    int rows = (a->y + a->h - y) / lh - 1;
     if (cols < 1)
         cols = 1;
     text_draw(u->text, a->x, y, COL_DIM, cols > 1 ? " set.w lin page->phys page Uwwdgl   (new fills bright)"
                                                   : " set.w lin page->phys page Uwwdgl");
     y += lh;
+    int rows = (a->y + a->h - y) / lh - 1;   /* the last line says how many more */
     int slots = rows > 0 ? rows * cols : 0, shown = 0;
     char buf[64];
     /* two passes: new fills, then the rest */

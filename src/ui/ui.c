@@ -112,9 +112,9 @@ static void draw_status(struct ui *u)
         st += 8;
     int x = text_drawf(u->text, a->x, a->y, col, "%s", st);
     char info[160];
-    snprintf(info, sizeof info, "icount %llu  CPL %u  %.1f MIPS",
+    snprintf(info, sizeof info, "icount %llu  CPL %u  %.1f MIPS  draw %.1f ms",
              (unsigned long long)cpu_icount(u->m->cpu), cpu_cpl(u->m->cpu),
-             u->paused || u->stopped ? 0.0 : u->mips);
+             u->paused || u->stopped ? 0.0 : u->mips, u->render_ms);
     x = text_draw(u->text, x + 16, a->y, COL_DIM, info);
     static const char keys[] = "space run/pause  s step  t to TLB miss/#PF  q quit";
     int kx = a->x + a->w - (int)strlen(keys) * text_char_w(u->text);
@@ -138,11 +138,12 @@ void ui_render(struct ui *u)
 }
 
 /* Run the guest once under the debugger and report the stop. */
-static void run_some(struct ui *u, uint64_t n, unsigned until)
+static void run_some(struct ui *u, uint64_t n, unsigned until, bool slice)
 {
     struct machine_result res;
     uint64_t done = 0;
-    enum dbg_stop why = dbg_run(&u->d, n, until, &res, &done);
+    enum dbg_stop why = slice ? dbg_run_slice(&u->d, n, &res, &done)
+                              : dbg_run(&u->d, n, until, &res, &done);
     if (why == DBG_STOP_DONE) {
         if (u->paused)
             snprintf(u->status, sizeof u->status, "paused after %llu instruction%s",
@@ -171,7 +172,7 @@ static void step_once(struct ui *u, unsigned until)
     if (u->stopped)
         return;
     u->paused = true;
-    run_some(u, until ? STEP_UNTIL_LIMIT : 1, until);
+    run_some(u, until ? STEP_UNTIL_LIMIT : 1, until, false);
 }
 
 static void toggle_pause(struct ui *u)
@@ -329,7 +330,8 @@ static void run_frame(struct ui *u, Uint32 budget_ms)
     uint64_t ic0 = cpu_icount(u->m->cpu);
     while (!u->paused && !u->stopped && !u->idle) {
         Uint64 c0 = SDL_GetPerformanceCounter();
-        run_some(u, u->chunk, 0);
+        run_some(u, u->chunk, 0, true);
+        faults_collect(u);   /* before the event ring wraps (IRQs fill it fast) */
         Uint64 c1 = SDL_GetPerformanceCounter();
         double ms = (double)(c1 - c0) * 1000.0 / (double)freq;
         /* aim at ~4 ms a chunk: short enough to keep frames on time */
@@ -382,13 +384,20 @@ enum ui_outcome ui_run(struct machine *m, const struct ui_config *cfg,
             break;
         if (u->idle && !u->paused)
             u->idle = false;   /* retry: input or a timer may have come */
-        Uint32 render_ms = 6;
+        Uint32 render_ms = (Uint32)u->render_ms + 1;
+        /* while the guest runs, drawing gets at most ~1/5 of the host's
+         * time: a slow renderer (software, Xvfb) lowers the frame rate
+         * rather than the guest's speed */
+        Uint32 frame = period > 5 * render_ms ? period : 5 * render_ms;
         if (!u->paused && !u->stopped)
-            run_frame(u, period > render_ms ? period - render_ms : 1);
+            run_frame(u, frame - render_ms);
         if (u->stopped && u->cfg.close_on_stop)
             break;
+        Uint64 r0 = SDL_GetPerformanceCounter();
         ui_render(u);
         SDL_RenderPresent(r);
+        double ms = (double)(SDL_GetPerformanceCounter() - r0) * 1000.0 / (double)SDL_GetPerformanceFrequency();
+        u->render_ms = u->render_ms ? 0.9 * u->render_ms + 0.1 * ms : ms;
         Uint32 spent = SDL_GetTicks() - frame0;
         if (spent < period && (u->paused || u->stopped || u->idle))
             SDL_WaitEventTimeout(NULL, (int)(period - spent));

@@ -132,6 +132,7 @@ struct ui {
     char status[200];
     uint64_t chunk;            /* instructions per dbg_run call while running */
     double mips;
+    double render_ms;          /* average time to draw a frame */
     bool quit;
 };
 
