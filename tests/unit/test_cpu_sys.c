@@ -275,18 +275,17 @@ END_TEST
 START_TEST(p6_hint_nops_0f18_to_0f1f_do_nothing)
 {
     struct vm *v = vm_new();
-    uint8_t p[8 * 4 + 1];
-    for (unsigned k = 0; k < 8; k++) {   /* 0F 18+k /k with a memory operand [eax] */
-        p[4 * k] = 0x0f;
-        p[4 * k + 1] = (uint8_t)(0x18 + k);
-        p[4 * k + 2] = (uint8_t)(k << 3);
-        p[4 * k + 3] = 0x90;
+    uint8_t p[16 * 3 + 1];
+    for (unsigned k = 0; k < 16; k++) {   /* 0F 18..1F /k, then 0F 1F /0../7, operand [eax] */
+        p[3 * k] = 0x0f;
+        p[3 * k + 1] = (uint8_t)(k < 8 ? 0x18 + k : 0x1f);
+        p[3 * k + 2] = (uint8_t)((k & 7) << 3);
     }
-    p[32] = 0xf4;
+    p[48] = 0xf4;
     code(v, CODE, p, sizeof p);
     cpu_set_reg(v->c, R_EAX, 0xfffffff0u);   /* never dereferenced */
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
-    ck_assert_uint_eq(cpu_get_eip(v->c), CODE + 33);
+    ck_assert_uint_eq(cpu_get_eip(v->c), CODE + 49);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX), 0xfffffff0u);
     vm_free(v);
 }
