@@ -42,6 +42,8 @@ static void pace_to(struct machine *m, const struct pace *pc, uint64_t virt_ns)
     uint64_t now = host_ns();
     if (target <= now)
         return;
+    if (m->serial_out)
+        fflush(m->serial_out);   /* someone is watching: show output before sleeping */
     uint64_t wait = target - now;
     if (m->serial_input) {
         struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };

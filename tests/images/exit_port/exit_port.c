@@ -4,7 +4,8 @@
  *   sleep    sti; hlt with every IRQ masked (nothing can wake it either)
  *   triple   an exception with no IDT: triple fault (exit status 3)
  *   spin     jmp $ forever (ends with --max-insns, exit status 124)
- *   post=N   write POST code N to port 0x80 first */
+ *   post=N   write POST code N to port 0x80 first
+ *   e9=TEXT  write TEXT to the debug console port 0xE9 first */
 #include "guest.h"
 
 int guest_main(uint32_t magic, const struct multiboot_info *mbi);
@@ -14,6 +15,11 @@ int guest_main(uint32_t magic, const struct multiboot_info *mbi)
     serial_init();
     const char *args = boot_args(mbi);
     printf("exit_port: [%s]\n", args);
+    const char *e9 = arg_value(args, "e9");
+    for (; e9 && *e9 && *e9 != ' '; e9++)
+        outb(0xE9, (uint8_t)*e9);
+    if (arg_value(args, "e9"))
+        outb(0xE9, '\n');
     const char *post = arg_value(args, "post");
     if (post)
         outb(0x80, (uint8_t)parse_ulong(post));
