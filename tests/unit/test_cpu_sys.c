@@ -291,6 +291,49 @@ START_TEST(p6_hint_nops_0f18_to_0f1f_do_nothing)
 }
 END_TEST
 
+START_TEST(rep_movsd_with_overlap_replicates_element_by_element)
+{
+    struct vm *v = vm_new();
+    for (unsigned k = 0; k < 64; k++)
+        phys_write(v->p, 0x5000 + k, k, 1);
+    /* cld; mov esi,5000h; mov edi,5002h; mov ecx,8; rep movsd; hlt */
+    const uint8_t p[] = {0xfc, 0xbe, 0x00, 0x50, 0, 0, 0xbf, 0x02, 0x50, 0, 0, 0xb9, 8, 0, 0, 0,
+                         0xf3, 0xa5, 0xf4};
+    code(v, CODE, p, sizeof p);
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
+    /* dword k reads 4 bytes of which the first 2 were just written by dword k-1 */
+    uint8_t ref[64];
+    for (unsigned k = 0; k < 64; k++)
+        ref[k] = (uint8_t)k;
+    for (unsigned e = 0; e < 8; e++) {
+        uint8_t t[4];
+        memcpy(t, ref + 4 * e, 4);
+        memcpy(ref + 2 + 4 * e, t, 4);
+    }
+    for (unsigned k = 0; k < 40; k++)
+        ck_assert_uint_eq(phys_read(v->p, 0x5000 + k, 1), ref[k]);
+    ck_assert_uint_eq(cpu_get_reg(v->c, R_EDI), 0x5022);
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(rep_stosd_across_pages_fills_and_counts)
+{
+    struct vm *v = vm_new();
+    /* cld; mov edi,5ff0h; mov ecx,1000h; mov eax,0a5a5a5a5h; rep stosd; hlt */
+    const uint8_t p[] = {0xfc, 0xbf, 0xf0, 0x5f, 0, 0, 0xb9, 0x00, 0x10, 0, 0, 0xb8, 0xa5, 0xa5, 0xa5, 0xa5,
+                         0xf3, 0xab, 0xf4};
+    code(v, CODE, p, sizeof p);
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
+    ck_assert_uint_eq(cpu_get_reg(v->c, R_ECX), 0);
+    ck_assert_uint_eq(cpu_get_reg(v->c, R_EDI), 0x5ff0 + 0x4000);
+    ck_assert_uint_eq(rd(v, 0x5ff0), 0xa5a5a5a5u);
+    ck_assert_uint_eq(rd(v, 0x9fec), 0xa5a5a5a5u);
+    ck_assert_uint_eq(rd(v, 0x9ff0), 0);
+    vm_free(v);
+}
+END_TEST
+
 Suite *suite(void)
 {
     Suite *s = suite_create("cpu_sys");
@@ -302,6 +345,8 @@ Suite *suite(void)
     tcase_add_test(tc, sldt_str_sgdt_sidt_smsw_store_the_system_registers);
     tcase_add_test(tc, x87_escapes_without_an_fpu_fault_nm_with_em_and_read_all_ones_without);
     tcase_add_test(tc, p6_hint_nops_0f18_to_0f1f_do_nothing);
+    tcase_add_test(tc, rep_movsd_with_overlap_replicates_element_by_element);
+    tcase_add_test(tc, rep_stosd_across_pages_fills_and_counts);
     suite_add_tcase(s, tc);
     return s;
 }
