@@ -499,6 +499,84 @@ START_TEST(hlt_at_ring3_is_gp_and_arpl_adjusts_rpl)
 }
 END_TEST
 
+START_TEST(a_286_interrupt_gate_pushes_a_16_bit_frame)
+{
+    struct vm *v = vm_new();
+    set_idt(v, 0x90, gate(K_CODE, HANDLERS + 16 * 0x90, 0x86, 0));   /* 286 interrupt gate */
+    code(v, CODE, (uint8_t[]){0xcd, 0x90}, 2);
+    cpu_set_eflags(v->c, 0x202);
+    ck_assert_int_eq(run_to_handler(v), 0x90);
+    uint32_t sp = cpu_get_reg(v->c, R_ESP);
+    ck_assert_uint_eq(sp, STACK0 - 6);
+    ck_assert_uint_eq(phys_read(v->p, sp, 2), (CODE + 2) & 0xffff);   /* IP */
+    ck_assert_uint_eq(phys_read(v->p, sp + 2, 2), K_CODE);
+    ck_assert_uint_eq(phys_read(v->p, sp + 4, 2) & 0x202, 0x202);
+    ck_assert_uint_eq(cpu_get_eflags(v->c) & 0x200, 0);
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(clearing_pe_and_a_far_jump_return_to_real_mode)
+{
+    struct vm *v = vm_new();
+    /* (32-bit) jmp far 30h:7c10 (16-bit code segment)
+     * 7c10 (16-bit pmode): mov eax,cr0; and al,0feh; mov cr0,eax; jmp far 0000:7c30
+     * 7c30 (real): mov ax,1234h; mov ds,ax; mov byte [0],55h; hlt */
+    code(v, CODE, (uint8_t[]){0xea, 0x10, 0x7c, 0, 0, CODE16, 0}, 7);
+    code(v, 0x7c10, (uint8_t[]){0x0f, 0x20, 0xc0, 0x24, 0xfe, 0x0f, 0x22, 0xc0, 0xea, 0x30, 0x7c, 0x00, 0x00}, 13);
+    code(v, 0x7c30, (uint8_t[]){0xb8, 0x34, 0x12, 0x8e, 0xd8, 0xc6, 0x06, 0x00, 0x00, 0x55, 0xf4}, 11);
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
+    ck_assert_uint_eq(cpu_get_cr(v->c, 0) & 1, 0);
+    ck_assert_uint_eq(cpu_get_seg(v->c, S_CS).base, 0);
+    ck_assert_uint_eq(cpu_get_seg(v->c, S_DS).base, 0x12340);
+    ck_assert_uint_eq(phys_read(v->p, 0x12340, 1), 0x55);
+    ck_assert_uint_eq(cpu_get_eip(v->c), 0x7c3b);
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(expand_down_stack_takes_pushes_above_its_limit_and_overflow_ends_in_shutdown)
+{
+    struct vm *v = vm_new();
+    /* descriptor 0x58: expand-down writable data, limit 0x0fff, B = 1 */
+    w64(v, GDT + 0x58, desc(0, 0x0fff, 0x97, 0x4));
+    cpu_set_gdtr(v->c, GDT, 0x5f);
+    /* mov ax,58h; mov ss,ax; mov esp,2000h; push eax (ok); mov esp,1002h; push eax (#SS) */
+    const uint8_t p[] = {0x66, 0xb8, 0x58, 0x00, 0x8e, 0xd0, 0xbc, 0x00, 0x20, 0, 0, 0x50,
+                         0xbc, 0x02, 0x10, 0, 0, 0x50};
+    code(v, CODE, p, sizeof p);
+    /* the #SS is delivered on the same stack, which has no room: a second
+     * #SS makes it #DF, which cannot be pushed either: shutdown */
+    enum cpu_stop st = cpu_run(v->c, cpu_icount(v->c) + 100);
+    ck_assert_uint_eq(rd(v, 0x1ffc), 0x58);   /* the first push landed above the limit */
+    ck_assert_int_eq(st, CPU_STOP_TRIPLE_FAULT);
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(real_mode_word_access_at_offset_ffff_is_exception_13)
+{
+    struct vm *v = vm_new();
+    struct seg rs = {.sel = 0, .base = 0, .limit = 0xffff, .flags = 0x9b, .valid = true};
+    cpu_set_cr(v->c, 0, 0x60000010u);
+    cpu_set_seg(v->c, S_CS, rs);
+    rs.flags = 0x93;
+    cpu_set_seg(v->c, S_DS, rs);
+    cpu_set_seg(v->c, S_SS, rs);
+    cpu_set_idtr(v->c, 0, 0x3ff);
+    phys_write(v->p, 13 * 4, 0x6000, 2);   /* IVT 13 -> 0000:6000 (hlt) */
+    phys_write(v->p, 13 * 4 + 2, 0, 2);
+    phys_write(v->p, 0x6000, 0xf4, 1);
+    code(v, 0x7c00, (uint8_t[]){0xa1, 0xff, 0xff}, 3);   /* mov ax,[0ffffh] */
+    cpu_set_eip(v->c, 0x7c00);
+    cpu_set_reg(v->c, R_ESP, 0x7000);
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
+    ck_assert_uint_eq(cpu_get_eip(v->c), 0x6001);
+    ck_assert_uint_eq(phys_read(v->p, 0x7000 - 6, 2), 0x7c00);
+    vm_free(v);
+}
+END_TEST
+
 Suite *suite(void)
 {
     Suite *s = suite_create("cpu_prot");
@@ -525,6 +603,10 @@ Suite *suite(void)
     tcase_add_test(tc, rdtsc_counts_retired_instructions);
     tcase_add_test(tc, lar_lsl_verr_verw_report_access_and_limit);
     tcase_add_test(tc, hlt_at_ring3_is_gp_and_arpl_adjusts_rpl);
+    tcase_add_test(tc, a_286_interrupt_gate_pushes_a_16_bit_frame);
+    tcase_add_test(tc, clearing_pe_and_a_far_jump_return_to_real_mode);
+    tcase_add_test(tc, expand_down_stack_takes_pushes_above_its_limit_and_overflow_ends_in_shutdown);
+    tcase_add_test(tc, real_mode_word_access_at_offset_ffff_is_exception_13);
     suite_add_tcase(s, tc);
     return s;
 }
