@@ -198,9 +198,9 @@ static void exec_one(struct cpu *c, const struct insn *i)
     }
 }
 
-static void exec_trace(struct cpu *c, const struct tc_entry *t)
+static void exec_trace(struct cpu *c, const struct tc_entry *t, uint32_t n)
 {
-    const struct insn *i = t->insn, *end = i + t->n;
+    const struct insn *i = t->insn, *end = i + n;
     for (;;) {
         c->insn_eip = c->eip;
         c->eip = (c->eip + i->len) & c->ip_mask;
@@ -285,7 +285,10 @@ static enum cpu_stop run(struct cpu *c, bool single)
             if (single)
                 break;
         } else {
-            exec_trace(c, t);
+            uint32_t n = t->n;
+            if (UNLIKELY(c->icount + n > c->until))   /* stop exactly at the budget */
+                n = (uint32_t)(c->until - c->icount);
+            exec_trace(c, t, n);
         }
     }
     c->jb_valid = false;

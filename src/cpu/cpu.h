@@ -75,7 +75,8 @@ struct cpu *cpu_create(struct mmu *m, const struct cpu_bus *bus, struct events *
 void cpu_destroy(struct cpu *c);
 void cpu_reset(struct cpu *c);              /* power-on state: CS:EIP = F000:FFF0 */
 
-/* Run until icount reaches `until` (or another stop). */
+/* Run until icount reaches `until` exactly (or another stop: HLT, triple
+ * fault, cpu_request_stop). A REP string instruction counts as one. */
 enum cpu_stop cpu_run(struct cpu *c, uint64_t until);
 /* Execute exactly one instruction (or deliver one pending event). */
 enum cpu_stop cpu_step(struct cpu *c);
