@@ -31,6 +31,10 @@ void faults_collect(struct ui *u)
             const struct event *e = &ev[i];
             if (e->kind == EV_CR3_LOAD && (e->a & 0xfffff000u)) {   /* 0: reset, not a space */
                 note_cr3(u, e->a & 0xfffff000u);
+            } else if (e->kind == EV_GUEST_INFO) {
+                u->gi_seen = true;
+                u->gi_phys = e->a;
+                u->gi_ok = false;   /* re-read on the next classification */
             } else if (e->kind == EV_PAGE_FAULT) {
                 struct ui_fault *f = &u->faults[u->nfaults++ % UI_FAULTS];
                 *f = (struct ui_fault){ .icount = e->icount, .lin = e->a, .err = e->b, .eip = e->c };

@@ -15,12 +15,20 @@
 const uint32_t frame_kind_color[FK_COUNT] = {
     [FK_NOT_RAM] = 0x2c2f38u,   [FK_UNMAPPED] = 0x3f434du, [FK_KERNEL] = 0x3d7cc9u,
     [FK_USER] = 0xe8a020u,      [FK_CODE] = 0xc45ab3u,     [FK_PAGE_TABLE] = 0x1fa37au,
-    [FK_PAGE_DIR] = 0x7cfc5au,
+    [FK_PAGE_DIR] = 0x7cfc5au,  [FK_RESERVED] = 0xd35f1cu, [FK_SLAB] = 0xd97fb0u,
+    [FK_ALLOCATED] = 0x3d7cc9u, [FK_PCP] = 0x3f6f74u,
+    /* free blocks: darker for small orders, lighter for large ones */
+    [FK_FREE0] = 0x262b35u, 0x2a3039u, 0x2e353fu, 0x323a45u, 0x363f4bu, 0x3a4551u,
+    0x3e4a57u, 0x42505eu, 0x465564u, 0x4a5b6bu, [FK_FREE10] = 0x4f6172u,
 };
 const char *const frame_kind_name[FK_COUNT] = {
     [FK_NOT_RAM] = "hole/not RAM", [FK_UNMAPPED] = "unmapped RAM",
     [FK_KERNEL] = "kernel page", [FK_USER] = "user page", [FK_CODE] = "decoded code",
     [FK_PAGE_TABLE] = "page table", [FK_PAGE_DIR] = "page dir",
+    [FK_RESERVED] = "reserved", [FK_SLAB] = "slab", [FK_ALLOCATED] = "allocated",
+    [FK_PCP] = "per-CPU free", [FK_FREE0] = "free order 0", "free order 1", "free order 2",
+    "free order 3", "free order 4", "free order 5", "free order 6", "free order 7",
+    "free order 8", "free order 9", [FK_FREE10] = "free order 10",
 };
 
 #define MAP_W 512
@@ -130,9 +138,13 @@ void frames_classify(struct ui *u)
             if (u->cr3_seen[k] != (u->m->mmu.cr3 & PG_FRAME))
                 classify_space(u, u->cr3_seen[k]);
     }
-    for (uint32_t i = 0; i < u->nframes; i++)
-        if (u->frame[i] != FK_NOT_RAM && phys_is_code(p, i << 12))
-            mark(u, i << 12, FK_CODE);
+    u->gi_ok = guestinfo_load(u);
+    if (u->gi_ok && !u->arch_view)
+        guestinfo_classify(u);
+    else
+        for (uint32_t i = 0; i < u->nframes; i++)
+            if (u->frame[i] != FK_NOT_RAM && phys_is_code(p, i << 12))
+                mark(u, i << 12, FK_CODE);
     memset(u->frame_count, 0, sizeof u->frame_count);
     for (uint32_t i = 0; i < u->nframes; i++)
         u->frame_count[u->frame[i]]++;
@@ -163,12 +175,17 @@ void panel_frames_draw(struct ui *u)
     unsigned spaces = 1;
     for (unsigned k = 0; k < u->ncr3; k++)
         spaces += u->cr3_seen[k] != (u->m->mmu.cr3 & PG_FRAME);
-    if (g.fpp == 1)
-        draw_title(u, a, "Physical frames 0-%u MiB  (1 square = 4 KiB, row = %u KiB)  %u address space%s",
-                   mib, (unsigned)g.per_row * 4, spaces, spaces > 1 ? "s" : "");
+    char tail[64] = "";
+    if (u->gi_ok && !u->arch_view)
+        snprintf(tail, sizeof tail, "  lowmem ends at %u MiB", u->gi.max_low_pfn / 256);
     else
-        draw_title(u, a, "Physical frames 0-%u MiB  (1 px = %u KiB, row = %u MiB)", mib,
-                   g.fpp * 4, (unsigned)(g.per_row * g.fpp / 256));
+        snprintf(tail, sizeof tail, "  %u address space%s", spaces, spaces > 1 ? "s" : "");
+    if (g.fpp == 1)
+        draw_title(u, a, "Physical frames 0-%u MiB  (1 square = 4 KiB, row = %u KiB)%s",
+                   mib, (unsigned)g.per_row * 4, tail);
+    else
+        draw_title(u, a, "Physical frames 0-%u MiB  (1 px = %u KiB, row = %u MiB)%s", mib,
+                   g.fpp * 4, (unsigned)(g.per_row * g.fpp / 256), tail);
     if (!u->nframes || !ensure_texture(u, g.per_row, g.rows))
         return;
     for (int c = 0; c < g.per_row * g.rows; c++) {
@@ -177,9 +194,12 @@ void panel_frames_draw(struct ui *u)
             u->frames_px[c] = 0xff000000u | COL_BG;
             continue;
         }
-        for (uint32_t f = first; f < first + g.fpp && f < u->nframes; f++)
-            if (u->frame[f] > k)
-                k = u->frame[f];
+        if (u->gi_ok && !u->arch_view)
+            k = u->frame[first];   /* owner kinds have no order of importance */
+        else
+            for (uint32_t f = first; f < first + g.fpp && f < u->nframes; f++)
+                if (u->frame[f] > k && u->frame[f] <= FK_PAGE_DIR)
+                    k = u->frame[f];
         u->frames_px[c] = 0xff000000u | frame_kind_color[k];
     }
     SDL_UpdateTexture(u->frames_tex, NULL, u->frames_px, g.per_row * 4);
@@ -188,10 +208,32 @@ void panel_frames_draw(struct ui *u)
 
     /* legend with counts, right of the map */
     int lx = frames_map_x(u) + MAP_W + 12, ly = frames_map_y(u), lh = text_line_h(u->text);
-    text_draw(u->text, lx, ly, COL_DIM, "kind          frames");
+    bool owner = u->gi_ok && !u->arch_view;
+    text_drawf(u->text, lx, ly, COL_DIM, "%-16s%6s", owner ? "owner" : "kind", "frames");
     ly += lh;
-    for (int k = FK_COUNT - 1; k >= 0; k--, ly += lh) {
-        draw_fill(u->r, lx, ly + (lh - 10) / 2, 10, 10, frame_kind_color[k]);
-        text_drawf(u->text, lx + 16, ly, COL_TEXT, "%-12s %7u", frame_kind_name[k], u->frame_count[k]);
+    static const uint8_t arch_rows[] = { FK_PAGE_DIR, FK_PAGE_TABLE, FK_CODE, FK_USER, FK_KERNEL,
+                                         FK_UNMAPPED, FK_NOT_RAM };
+    static const uint8_t owner_rows[] = { FK_PAGE_TABLE, FK_SLAB, FK_RESERVED, FK_ALLOCATED,
+                                          FK_USER, FK_PCP, FK_FREE0, FK_NOT_RAM };
+    const uint8_t *rows = owner ? owner_rows : arch_rows;
+    size_t nrows = owner ? sizeof owner_rows : sizeof arch_rows;
+    for (size_t r = 0; r < nrows; r++, ly += lh) {
+        int k = rows[r];
+        uint32_t count = u->frame_count[k];
+        const char *name = frame_kind_name[k];
+        if (k == FK_FREE0) {
+            /* one row for all orders, a swatch per order */
+            count = 0;
+            for (int o = 0; o <= 10; o++) {
+                count += u->frame_count[FK_FREE0 + o];
+                draw_fill(u->r, lx + o, ly + (lh - 10) / 2, 1, 10, frame_kind_color[FK_FREE0 + o]);
+            }
+            name = "free by order";
+        } else {
+            draw_fill(u->r, lx, ly + (lh - 10) / 2, 10, 10, frame_kind_color[k]);
+        }
+        text_drawf(u->text, lx + 16, ly, COL_TEXT, "%-13s%7u", name, count);
     }
+    if (u->gi_ok)
+        text_draw(u->text, lx, ly, COL_DIM, owner ? "o: architectural view" : "o: owner view");
 }

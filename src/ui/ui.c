@@ -81,6 +81,7 @@ struct ui *ui_create(struct machine *m, SDL_Renderer *r, const struct ui_config 
     u->con.slot = -1;
     if (m->com1)
         console_attach(&u->con, &m->io, UART_COM1_BASE);
+    guestinfo_attach(u);
     layout(u);
     snprintf(u->status, sizeof u->status, "%s", u->paused ? "paused" : "running");
     return u;
@@ -91,6 +92,7 @@ void ui_destroy(struct ui *u)
     if (!u)
         return;
     console_detach(&u->con);
+    guestinfo_detach(u);
     if (u->frames_tex)
         SDL_DestroyTexture(u->frames_tex);
     free(u->frames_px);
@@ -251,6 +253,9 @@ static void handle_key(struct ui *u, const SDL_KeyboardEvent *k)
         break;
     case SDLK_BACKSPACE:
         u->open_table = -1;
+        break;
+    case SDLK_o:
+        u->arch_view = !u->arch_view;
         break;
     case SDLK_TAB:
         u->console_input = true;

@@ -30,8 +30,9 @@
 #define COL_PROT_FAULT  0xf08a3cu
 #define COL_OK          0x8fd18fu
 
-/* frame map kinds, in increasing priority (a frame reached two ways shows
- * the higher one) */
+/* frame map kinds. The architectural ones (what CR3 reaches) come in
+ * increasing priority, a frame reached two ways showing the higher one;
+ * the owner kinds come from the guest's struct page (guest-info ABI). */
 enum frame_kind {
     FK_NOT_RAM,      /* ROM, MMIO, the legacy hole */
     FK_UNMAPPED,     /* RAM no translation reaches */
@@ -40,6 +41,13 @@ enum frame_kind {
     FK_CODE,         /* holds decoded instructions (the CPU ran from it) */
     FK_PAGE_TABLE,
     FK_PAGE_DIR,
+    /* owner kinds */
+    FK_RESERVED,     /* PG_reserved: firmware, kernel image, mem_map */
+    FK_SLAB,
+    FK_ALLOCATED,    /* refcount > 0, none of the above */
+    FK_PCP,          /* free, on a per-CPU page list */
+    FK_FREE0,        /* free in the buddy allocator, block of order 0 ... */
+    FK_FREE10 = FK_FREE0 + 10,
     FK_COUNT
 };
 extern const uint32_t frame_kind_color[FK_COUNT];
@@ -72,6 +80,19 @@ bool console_attach(struct ui_console *c, struct iobus *bus, uint16_t base);
 void console_detach(struct ui_console *c);
 void console_push(struct ui_console *c, const char *s, size_t n);
 
+/* ---- the guest-info ABI (guestinfo.c, docs/guest-info.md) ---- */
+#define GUESTINFO_PORT 0x0EF0
+struct ui_guest_info {
+    uint32_t page_offset, mem_map_phys, first_pfn, nr_pages, max_low_pfn, page_size;
+    uint32_t off_flags, off_refcount, off_private, off_compound_head;
+    uint32_t pg_reserved, pg_slab, pg_buddy, pg_tail, pg_pgtable, pg_pcp;
+};
+struct ui;
+void guestinfo_attach(struct ui *u);   /* listen on port 0x0EF0 if no device does */
+void guestinfo_detach(struct ui *u);
+bool guestinfo_load(struct ui *u);     /* parse the block at u->gi_phys */
+void guestinfo_classify(struct ui *u); /* owner kinds over the architectural map */
+
 /* ---- the fault log (panel_faults.c) ---- */
 #define UI_FAULTS 64u
 struct ui_fault {
@@ -102,6 +123,12 @@ struct ui {
     uint32_t cr3_seen[8];      /* address spaces seen in CR3 loads, newest first */
     unsigned ncr3;
     uint32_t frame_count[FK_COUNT];
+    bool gi_listening;         /* the UI claimed port 0x0EF0 */
+    bool gi_seen;              /* the guest published a block at gi_phys */
+    uint32_t gi_phys;
+    bool gi_ok;                /* gi holds a valid block */
+    struct ui_guest_info gi;
+    bool arch_view;            /* show the architectural view even with guest info */
     SDL_Texture *frames_tex;
     int frames_tex_w, frames_tex_h;
     uint32_t *frames_px;

@@ -231,6 +231,72 @@ START_TEST(step_key_executes_one_instruction)
 }
 END_TEST
 
+/* A guest-info block (docs/guest-info.md, version 1) at 0x50000 and a
+ * struct page array of 36-byte entries at 0x60000 for all 4096 frames. */
+#define GI 0x50000u
+#define MEMMAP 0x60000u
+static void page_set(uint32_t pfn, uint32_t off, uint32_t v)
+{
+    phys_write(m->phys, MEMMAP + pfn * 36 + off, v, 4);
+}
+
+static void publish_guest_info(void)
+{
+    static const uint32_t head[] = {
+        0x4E494750u, 1, 308, 1, 0xc0000000u, MEMMAP, 0, 4096, 4096, 36,
+        0 /* flags */, 4 /* refcount */, 8 /* mapcount */, 12 /* private */, 16 /* lru */,
+        24 /* slab_cache */, 28 /* compound_head */, 24, 3,
+        0 /* reserved */, 1 /* slab */, 2 /* buddy */, 3 /* head */, 4 /* tail */,
+        5 /* pgtable */, 6 /* pcp */,
+    };
+    for (unsigned i = 0; i < sizeof head / sizeof head[0]; i++)
+        phys_write(m->phys, GI + i * 4, head[i], 4);
+    page_set(0x010, 0, 1u << 0);                  /* reserved */
+    page_set(0x800, 0, 1u << 2);                  /* free block of order 3 */
+    page_set(0x800, 12, 3);
+    page_set(0x900, 0, 1u << 1 | 1u << 3);        /* slab head ... */
+    page_set(0x901, 0, 1u << 4);                  /* ... and its tail */
+    page_set(0x901, 28, 0xc0000000u + MEMMAP + 0x900 * 36 + 1);
+    page_set(0x950, 4, 1);                        /* allocated */
+    page_set(0x960, 0, 1u << 6);                  /* per-CPU list */
+    page_set(0x300, 4, 1);                        /* allocated, and mapped to user */
+    iobus_out(&m->io, GUESTINFO_PORT, GI, 4);
+}
+
+START_TEST(guest_info_colours_frames_by_owner)
+{
+    publish_guest_info();
+    ui_render(u);
+    ck_assert(u->gi_ok);
+    ck_assert_uint_eq(frame_pixel(0x010), frame_kind_color[FK_RESERVED]);
+    for (uint32_t f = 0x800; f < 0x808; f++)
+        ck_assert_uint_eq(frame_pixel(f), frame_kind_color[FK_FREE0 + 3]);
+    ck_assert_uint_eq(frame_pixel(0x808), frame_kind_color[FK_FREE0]);   /* refcount 0 */
+    ck_assert_uint_eq(frame_pixel(0x900), frame_kind_color[FK_SLAB]);
+    ck_assert_uint_eq(frame_pixel(0x901), frame_kind_color[FK_SLAB]);
+    ck_assert_uint_eq(frame_pixel(0x950), frame_kind_color[FK_ALLOCATED]);
+    ck_assert_uint_eq(frame_pixel(0x960), frame_kind_color[FK_PCP]);
+    ck_assert_uint_eq(frame_pixel(0x300), frame_kind_color[FK_USER]);
+    ck_assert_uint_eq(frame_pixel(0x0a0), frame_kind_color[FK_NOT_RAM]);
+    ck_assert_uint_eq(u->frame_count[FK_FREE0 + 3], 8);
+    /* o: back to what the page tables say */
+    SDL_Event e = { 0 };
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = SDLK_o;
+    ui_handle_event(u, &e);
+    ui_render(u);
+    ck_assert_uint_eq(frame_pixel(0x800), frame_kind_color[FK_UNMAPPED]);
+    ck_assert_uint_eq(frame_pixel(FIX_PD >> 12), frame_kind_color[FK_PAGE_DIR]);
+}
+END_TEST
+
+START_TEST(guest_info_port_reads_float_high_like_an_unclaimed_port)
+{
+    ck_assert_uint_eq(iobus_in(&m->io, GUESTINFO_PORT, 4), 0xffffffffu);
+    ck_assert_uint_eq(iobus_in(&m->io, GUESTINFO_PORT, 1), 0xffu);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ui_render");
@@ -247,6 +313,8 @@ int main(void)
     tcase_add_test(tc, console_tap_copies_transmitted_bytes_only);
     tcase_add_test(tc, hover_finds_the_cell_under_the_mouse);
     tcase_add_test(tc, step_key_executes_one_instruction);
+    tcase_add_test(tc, guest_info_colours_frames_by_owner);
+    tcase_add_test(tc, guest_info_port_reads_float_high_like_an_unclaimed_port);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
