@@ -247,6 +247,13 @@ static enum cpu_stop run(struct cpu *c, bool single)
             }
             if (c->shadow)
                 c->shadow--;
+            if (UNLIKELY(c->pending_dr6)) {
+                c->dr[6] |= c->pending_dr6;
+                c->pending_dr6 = 0;
+                deliver_event(c, EXC_DB, true);
+                if (single)
+                    break;
+            }
             if (!c->shadow) {
                 if (c->nmi_pending) {
                     c->nmi_pending = false;

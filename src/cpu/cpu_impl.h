@@ -150,8 +150,7 @@ struct cpu {
     bool nmi_pending;
     bool halted;
     uint8_t shadow;                /* STI / MOV SS shadow: 1 while it covers the next insn */
-    bool tf_trap;                  /* single-step #DB due after the current insn */
-    uint32_t pending_dr6;          /* DR6 bits of a #DB trap due after the insn */
+    uint32_t pending_dr6;          /* DR6 bits of a #DB trap due at the next boundary (task switch T bit) */
 
     /* exception unwinding */
     jmp_buf jb;

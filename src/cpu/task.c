@@ -187,4 +187,10 @@ void task_switch(struct cpu *c, uint16_t sel, uint32_t lo, uint32_t hi,
     }
     if (c->eip > c->seg[S_CS].limit)
         cpu_exception(c, EXC_GP, 0);
+    /* the T bit of a 32-bit TSS: #DB (DR6.BT) before the new task's first
+     * instruction (SDM Vol. 3 §17.3.1.5) */
+    if (n32 && (sys_read(c, ntss.base + 0x64, 2) & 1)) {
+        c->pending_dr6 |= 1u << 15;
+        end_trace(c);
+    }
 }

@@ -232,6 +232,20 @@ START_TEST(exception_through_a_task_gate_pushes_its_error_code_on_the_new_stack)
 }
 END_TEST
 
+START_TEST(tss_t_bit_raises_db_with_dr6_bt_before_the_new_tasks_first_instruction)
+{
+    struct vm *v = vm_new();
+    code(v, CODE, (uint8_t[]){0xea, 0, 0, 0, 0, TSS2_SEL, 0}, 7);
+    code(v, CODE + 0x200, (uint8_t[]){0x90, 0xf4}, 2);
+    task2(v, CODE + 0x200, 0x8800);
+    phys_write(v->p, TSS2 + 0x64, 1, 2);
+    ck_assert_int_eq(run_to_handler(v), 1);
+    ck_assert_uint_eq(rd(v, cpu_get_reg(v->c, R_ESP)), CODE + 0x200);
+    ck_assert_uint_eq(cpu_get_dr(v->c, 6) & 0x8000, 0x8000);
+    vm_free(v);
+}
+END_TEST
+
 /* Enter V86 at 2000:0000 by IRETD from ring 0 with VM set. */
 static void enter_v86(struct vm *v, uint32_t iopl)
 {
@@ -304,6 +318,7 @@ Suite *suite(void)
     tcase_add_test(tc, jmp_to_a_tss_frees_the_old_task_and_sets_no_back_link);
     tcase_add_test(tc, call_to_a_busy_tss_is_gp);
     tcase_add_test(tc, exception_through_a_task_gate_pushes_its_error_code_on_the_new_stack);
+    tcase_add_test(tc, tss_t_bit_raises_db_with_dr6_bt_before_the_new_tasks_first_instruction);
     tcase_add_test(tc, v86_int_with_iopl_below_3_is_gp_with_the_v86_frame_on_the_ring0_stack);
     tcase_add_test(tc, v86_int_with_iopl3_goes_through_a_dpl3_gate);
     tcase_add_test(tc, v86_segment_loads_use_selector_times_16_and_64k_limits);
