@@ -74,7 +74,23 @@ void panel_walk_draw(struct ui *u)
         else
             nl = line + strlen(line);
         uint32_t col = strstr(line, "#PF") ? COL_FAULT : strstr(line, "-> phys") ? COL_OK : COL_TEXT;
-        text_draw(u->text, a->x, y, col, line);
+        /* wrap long lines at a space, continuing indented */
+        int cw = text_char_w(u->text), indent = 0;
+        int cols = a->w / cw;
+        while ((int)strlen(line) > cols - indent && cols > 24 && y + 2 * lh <= a->y + a->h) {
+            int cut = cols - indent;
+            while (cut > cols / 2 && line[cut] != ' ')
+                cut--;
+            char part[256];
+            snprintf(part, sizeof part, "%.*s", cut, line);
+            text_draw(u->text, a->x + indent * cw, y, col, part);
+            y += lh;
+            line += cut;
+            while (*line == ' ')
+                line++;
+            indent = 6;
+        }
+        text_draw(u->text, a->x + indent * cw, y, col, line);
     }
     if (y + lh <= a->y + a->h)
         text_draw(u->text, a->x, y, COL_DIM, "g: type an address  f: follow faults / EIP");
