@@ -79,16 +79,22 @@ static void f_lea(struct cpu *c, const struct insn *i)
     c->r[i->reg] = c->r[i->base] + (c->r[i->index] << i->scale) + i->disp;
 }
 
+/* INC/DEC keep CF: after another INC/DEC it is already in lf.cin. */
+static inline uint32_t kept_cf(const struct cpu *c)
+{
+    return (c->lf.op == LF_INC || c->lf.op == LF_DEC) ? c->lf.cin : lf_cf(c);
+}
+
 static void f_inc(struct cpu *c, const struct insn *i)
 {
-    uint32_t cin = lf_cf(c), d = c->r[i->opcode & 7];
+    uint32_t cin = kept_cf(c), d = c->r[i->opcode & 7];
     LF(c, LF_INC, d, 1, d + 1);
     c->lf.cin = cin;
     c->r[i->opcode & 7] = d + 1;
 }
 static void f_dec(struct cpu *c, const struct insn *i)
 {
-    uint32_t cin = lf_cf(c), d = c->r[i->opcode & 7];
+    uint32_t cin = kept_cf(c), d = c->r[i->opcode & 7];
     LF(c, LF_DEC, d, 1, d - 1);
     c->lf.cin = cin;
     c->r[i->opcode & 7] = d - 1;
@@ -107,11 +113,33 @@ static void f_test_rr(struct cpu *c, const struct insn *i)
     LF(c, LF_LOGIC, r, r, r);
 }
 
-/* Jcc rel8/rel32 in 32-bit code: the common zero/carry/sign tests on the
- * lazy state of a SUB (CMP) avoid cpu_cond's general path. */
+/* Conditions straight from the operands of a 32-bit SUB/CMP (no flag
+ * materialisation): SDM Vol. 1 Appendix B, unsigned and signed compares. */
+static inline bool cond_sub32(uint32_t d, uint32_t s, unsigned cc)
+{
+    bool r;
+    switch (cc >> 1) {
+    case 1: r = d < s; break;                              /* B / AE */
+    case 2: r = d == s; break;                             /* E / NE */
+    case 3: r = d <= s; break;                             /* BE / A */
+    case 4: r = (d - s) >> 31; break;                      /* S / NS */
+    case 6: r = (int32_t)d < (int32_t)s; break;            /* L / GE */
+    case 7: r = (int32_t)d <= (int32_t)s; break;           /* LE / G */
+    default: return false;                                 /* O, P: general path */
+    }
+    return r ^ (cc & 1);
+}
+
+/* Jcc rel8/rel32 in 32-bit code. */
 static void f_jcc32(struct cpu *c, const struct insn *i)
 {
-    if (cpu_cond(c, i->opcode & 15)) {
+    unsigned cc = i->opcode & 15;
+    bool take;
+    if (c->lf.op == LF_SUB && c->lf.sz == 4 && (cc >> 1) != 0 && (cc >> 1) != 5)
+        take = cond_sub32(c->lf.dst, c->lf.src, cc);
+    else
+        take = cpu_cond(c, cc);
+    if (take) {
         uint32_t t = c->eip + i->imm;
         if (UNLIKELY(t > c->seg[S_CS].limit))
             cpu_exception(c, EXC_GP, 0);
