@@ -97,6 +97,10 @@ void dbg_stop_format(const struct debugger *d, enum dbg_stop why,
  * MON_OK, MON_ERROR (a message was printed) or MON_QUIT. */
 enum { MON_OK = 0, MON_ERROR = -1, MON_QUIT = 1 };
 int monitor_exec(struct debugger *d, const char *line, FILE *out);
+/* Read commands from in until `quit` or end of input, with a "(pagoda) "
+ * prompt if asked; an empty line repeats a step or trace. Returns
+ * MON_QUIT or MON_OK (end of input). */
+int monitor_repl(struct debugger *d, FILE *in, FILE *out, bool prompt);
 
 /* Decoded #PF error code, "not-P W U" style as paging_walk_format prints it. */
 void dbg_pf_err_format(uint32_t err, char *buf, size_t len);

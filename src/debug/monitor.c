@@ -302,3 +302,29 @@ int monitor_exec(struct debugger *d, const char *line, FILE *out)
     fprintf(out, "unknown command '%s' (try help)\n", cmd);
     return MON_ERROR;
 }
+
+int monitor_repl(struct debugger *d, FILE *in, FILE *out, bool prompt)
+{
+    char line[512], last[512] = "";
+    for (;;) {
+        if (prompt) {
+            fputs("(pagoda) ", out);
+            fflush(out);
+        }
+        if (!fgets(line, sizeof line, in))
+            return MON_OK;
+        /* a Ctrl-C ended the last run, not the session */
+        if (d->signal_seen)
+            *d->signal_seen = 0;
+        /* an empty line repeats a step or a trace, as in gdb */
+        if (strspn(line, " \t\r\n") == strlen(line)) {
+            if (strncmp(last, "s", 1) && strncmp(last, "trace", 5))
+                continue;
+            snprintf(line, sizeof line, "%s", last);
+        }
+        snprintf(last, sizeof last, "%s", line);
+        if (monitor_exec(d, line, out) == MON_QUIT)
+            return MON_QUIT;
+        fflush(out);
+    }
+}

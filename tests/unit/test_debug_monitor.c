@@ -258,6 +258,25 @@ START_TEST(unknown_command_is_an_error)
 }
 END_TEST
 
+START_TEST(repl_runs_lines_and_repeats_step_on_empty_line)
+{
+    static const char script[] = "step\n\nregs\nquit\nstep\n";
+    FILE *in = fmemopen((void *)script, sizeof script - 1, "r");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    ck_assert_int_eq(monitor_repl(&d, in, out, true), MON_QUIT);
+    fclose(in);
+    fclose(out);
+    ck_assert_uint_eq(cpu_icount(m->cpu), 2);   /* step, repeated; nothing after quit */
+    const char *want = "(pagoda) stopped at 00100005 (1 instruction, icount 1)\n"
+                       "(pagoda) stopped at 0010000a (1 instruction, icount 2)\n"
+                       "(pagoda) EAX=";
+    ck_assert_msg(!strncmp(text, want, strlen(want)), "got: %s", text);
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("debug_monitor");
@@ -283,6 +302,7 @@ int main(void)
     tcase_add_test(tc, trace_prints_each_address);
     tcase_add_test(tc, events_decode_page_fault_error_codes);
     tcase_add_test(tc, unknown_command_is_an_error);
+    tcase_add_test(tc, repl_runs_lines_and_repeats_step_on_empty_line);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
