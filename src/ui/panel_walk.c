@@ -17,6 +17,11 @@ uint32_t ui_walk_target(const struct ui *u, unsigned *access, bool *user)
         *user = cpl3;
         return u->walk_lin;
     }
+    if (u->walk_miss) {
+        *access = u->miss_access;
+        *user = u->miss_user;
+        return u->miss_lin;
+    }
     if (u->nfaults) {
         const struct ui_fault *f = &u->faults[(u->nfaults - 1) % UI_FAULTS];
         *access = f->err & PF_W ? MMU_WRITE : MMU_READ;
@@ -53,7 +58,8 @@ void panel_walk_draw(struct ui *u)
     unsigned access;
     bool user;
     uint32_t lin = ui_walk_target(u, &access, &user);
-    const char *why = u->walk_pinned ? "chosen" : u->nfaults ? "last page fault" : "next instruction";
+    const char *why = u->walk_pinned ? "chosen" : u->walk_miss ? "the step's TLB miss"
+                    : u->nfaults ? "last page fault" : "next instruction";
     draw_title(u, a, "Translation of %08x (%s)", lin, why);
     int y = a->y + lh + 2;
     if (u->typing) {

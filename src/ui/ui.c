@@ -169,12 +169,63 @@ static void run_some(struct ui *u, uint64_t n, unsigned until, bool slice)
     }
 }
 
+/* The TLB's valid pages (lin | 1 if dirty), for spotting a step's fills. */
+static unsigned tlb_pages(struct ui *u, uint32_t **out)
+{
+    struct mmu *mmu = &u->m->mmu;
+    unsigned cap = mmu->tlb.sets * mmu->tlb.ways;
+    struct tlb_snap *s = malloc(cap * sizeof *s);
+    *out = malloc(cap * sizeof **out);
+    if (!s || !*out) {
+        free(s);
+        free(*out);
+        *out = NULL;
+        return 0;
+    }
+    unsigned n = tlb_snapshot(mmu, s, cap);
+    if (n > cap)
+        n = cap;
+    for (unsigned i = 0; i < n; i++)
+        (*out)[i] = s[i].lin | s[i].dirty;
+    free(s);
+    return n;
+}
+
+/* Step (or run to the next miss / fault), then point the translation
+ * panel at what the step did: a page fault it raised, else a page it
+ * brought into the TLB (the walk it made), else the next instruction. */
 static void step_once(struct ui *u, unsigned until)
 {
     if (u->stopped)
         return;
     u->paused = true;
+    uint32_t *before = NULL, *after = NULL;
+    unsigned nb = tlb_pages(u, &before);
+    uint32_t pc = dbg_pc(&u->d) & ~0xfffu;
+    bool user = cpu_cpl(u->m->cpu) == 3;
+    uint64_t faults = u->m->mmu.tlb.st.page_faults;
     run_some(u, until ? STEP_UNTIL_LIMIT : 1, until, false);
+    faults_collect(u);
+    u->walk_miss = false;
+    unsigned na = tlb_pages(u, &after);
+    if (u->m->mmu.tlb.st.page_faults == faults) {
+        for (unsigned i = 0; i < na && !u->walk_miss; i++) {
+            bool old = false;
+            for (unsigned j = 0; j < nb && !old; j++)
+                old = before[j] == after[i];
+            if (old)
+                continue;
+            /* a new entry: fetched from if it is the instruction's page,
+             * written if it came in dirty, else read */
+            uint32_t lin = after[i] & ~0xfffu;
+            u->walk_miss = true;
+            u->miss_lin = lin;
+            u->miss_user = user;
+            u->miss_access = lin == pc ? MMU_FETCH : after[i] & 1 ? MMU_WRITE : MMU_READ;
+        }
+    }
+    free(before);
+    free(after);
 }
 
 static void toggle_pause(struct ui *u)
@@ -182,6 +233,7 @@ static void toggle_pause(struct ui *u)
     if (u->stopped)
         return;
     u->paused = !u->paused;
+    u->walk_miss = false;   /* running: follow faults again */
     snprintf(u->status, sizeof u->status, "%s", u->paused ? "paused" : "running");
 }
 
@@ -243,6 +295,7 @@ static void handle_key(struct ui *u, const SDL_KeyboardEvent *k)
         break;
     case SDLK_f:
         u->walk_pinned = false;
+        u->walk_miss = false;
         break;
     case SDLK_w:
         if (u->hover >= 0) {

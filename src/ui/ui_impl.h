@@ -145,6 +145,10 @@ struct ui {
     /* translation view */
     bool walk_pinned;          /* walk_lin was chosen by the user */
     uint32_t walk_lin;
+    bool walk_miss;            /* the last step missed the TLB: walk that page */
+    uint32_t miss_lin;
+    unsigned miss_access;
+    bool miss_user;
     bool typing;               /* entering a hex address for the walk */
     char typed[9];
 

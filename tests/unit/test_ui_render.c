@@ -216,7 +216,7 @@ START_TEST(hover_finds_the_cell_under_the_mouse)
 }
 END_TEST
 
-START_TEST(step_key_executes_one_instruction)
+START_TEST(step_keys_execute_and_show_the_walk_they_made)
 {
     SDL_Event e = { 0 };
     e.type = SDL_KEYDOWN;
@@ -225,9 +225,16 @@ START_TEST(step_key_executes_one_instruction)
     ck_assert_uint_eq(cpu_icount(m->cpu), 1);
     ck_assert_uint_eq(cpu_get_eip(m->cpu), 0x100005u);
     ck_assert(u->paused);
+    /* the translation panel shows the walk the step made: the fetch */
+    unsigned access;
+    bool user;
+    ck_assert_uint_eq(ui_walk_target(u, &access, &user), 0x100000u);
+    ck_assert_uint_eq(access, MMU_FETCH);
     e.key.keysym.sym = SDLK_t;   /* next TLB miss: the write to 0x08049010 */
     ui_handle_event(u, &e);
     ck_assert_uint_eq(cpu_get_eip(m->cpu), 0x10000au);
+    ck_assert_uint_eq(ui_walk_target(u, &access, &user), 0x08049000u);
+    ck_assert_uint_eq(access, MMU_WRITE);
 }
 END_TEST
 
@@ -312,7 +319,7 @@ int main(void)
     tcase_add_test(tc, last_page_fault_is_outlined_and_walked);
     tcase_add_test(tc, console_tap_copies_transmitted_bytes_only);
     tcase_add_test(tc, hover_finds_the_cell_under_the_mouse);
-    tcase_add_test(tc, step_key_executes_one_instruction);
+    tcase_add_test(tc, step_keys_execute_and_show_the_walk_they_made);
     tcase_add_test(tc, guest_info_colours_frames_by_owner);
     tcase_add_test(tc, guest_info_port_reads_float_high_like_an_unclaimed_port);
     suite_add_tcase(s, tc);
