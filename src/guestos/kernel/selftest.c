@@ -76,17 +76,23 @@ static bool snaps_equal(const struct zone_snap *a, const struct zone_snap *b)
 struct chain {
 	struct list_head head;
 	unsigned long count[MAX_NR_ZONES];
-	unsigned long total;
-	int highest;			/* gfp_zone() of the requests */
+	unsigned long total;		/* pages */
+	unsigned int order;		/* every block in the chain has this order */
 	bool order_ok;			/* no page came from a zone the fast path should have skipped to */
 	bool saw_highmem;
 };
 
-static void chain_init(struct chain *c)
+static void chain_init_order(struct chain *c, unsigned int order)
 {
 	memset(c, 0, sizeof(*c));
 	INIT_LIST_HEAD(&c->head);
 	c->order_ok = true;
+	c->order = order;
+}
+
+static void chain_init(struct chain *c)
+{
+	chain_init_order(c, 0);
 }
 
 /*
@@ -96,18 +102,18 @@ static void chain_init(struct chain *c)
  */
 static struct page *chain_alloc(struct chain *c, gfp_t gfp)
 {
-	struct page *page = alloc_pages(gfp | __GFP_NOWARN, 0);
+	struct page *page = alloc_pages(gfp | __GFP_NOWARN, c->order);
 	int z, highest = gfp_zone(gfp);
 
 	if (!page)
 		return NULL;
 	z = page_zonenum(page);
 	list_add(&page->lru, &c->head);
-	c->count[z]++;
-	c->total++;
+	c->count[z] += 1UL << c->order;
+	c->total += 1UL << c->order;
 	for (int h = z + 1; h <= highest && h < MAX_NR_ZONES; h++) {
 		struct zone *hz = &contig_page_data.node_zones[h];
-		if (hz->managed_pages && zone_watermark_ok(hz, 0, low_wmark_pages(hz), highest, 0))
+		if (hz->managed_pages && zone_watermark_ok(hz, c->order, low_wmark_pages(hz), highest, 0))
 			c->order_ok = false;
 	}
 	c->saw_highmem |= PageHighMem(page);
@@ -123,12 +129,13 @@ static void chain_fill(struct chain *c, gfp_t gfp)
 static void chain_free(struct chain *c)
 {
 	struct page *page, *tmp;
+	unsigned int order = c->order;
 
 	list_for_each_entry_safe(page, tmp, &c->head, lru) {
 		list_del(&page->lru);
-		__free_page(page);
+		__free_pages(page, order);
 	}
-	chain_init(c);
+	chain_init_order(c, order);
 }
 
 /* ---- buddy ---------------------------------------------------------------- */
@@ -326,7 +333,7 @@ static bool test_unmovable_request_steals_a_movable_pageblock(void)
 	drain_local_pages();
 	for (unsigned long b = 0; b < nblocks && b < ARRAY_SIZE(before); b++)
 		before[b] = get_pageblock_migratetype((first + b) << pageblock_order);
-	chain_init(&c);
+	chain_init_order(&c, 3);
 	while ((page = chain_alloc(&c, GFP_KERNEL))) {
 		unsigned long b = (page_to_pfn(page) >> pageblock_order) - first;
 
@@ -382,7 +389,8 @@ static bool test_fallback_order_highmem_normal_dma(void)
 	struct chain c;
 	bool ok;
 
-	chain_init(&c);
+	/* Order-2 blocks: the same walk with a quarter of the calls. */
+	chain_init_order(&c, 2);
 	chain_fill(&c, GFP_HIGHUSER);
 	ok = c.order_ok && fallback_used_every_zone(&c, ZONE_HIGHMEM);
 	if (!c.order_ok)
@@ -402,15 +410,18 @@ static char lowmem_why[160];
 /* One exhaustion of lowmem by GFP_KERNEL answers three questions. */
 static bool test_gfp_kernel_never_gets_highmem(void)
 {
-	struct chain kern, atomic;
+	struct chain big, rest, atomic;
 	struct zone *normal = kernel_zone();
 	struct page *dma;
 	long below_min;
 	bool ok;
 
-	chain_init(&kern);
+	/* Order-2 blocks for speed, then the order-0 rest down to the watermark. */
+	chain_init_order(&big, 2);
+	chain_init(&rest);
 	chain_init(&atomic);
-	chain_fill(&kern, GFP_KERNEL);
+	chain_fill(&big, GFP_KERNEL);
+	chain_fill(&rest, GFP_KERNEL);
 	lowmem_exhausted_ok = true;
 	dma_reserve_failed = false;
 	lowmem_why[0] = 0;
@@ -418,7 +429,7 @@ static bool test_gfp_kernel_never_gets_highmem(void)
 	/* GFP_KERNEL stopped at a watermark, with pages still free. */
 	if (!zone_page_state(normal, NR_FREE_PAGES)) {
 		lowmem_exhausted_ok = false;
-		snprintf(lowmem_why, sizeof(lowmem_why), "Normal ran dry instead of stopping at min");
+		snprintf(lowmem_why, sizeof(lowmem_why), "%s ran dry instead of stopping at min", normal->name);
 	}
 	/* lowmem_reserve kept DMA pages from the Normal-capable requests. */
 	dma = alloc_pages(GFP_DMA | __GFP_NOWARN, 0);
@@ -433,16 +444,20 @@ static bool test_gfp_kernel_never_gets_highmem(void)
 	below_min = (long)zone_page_state(normal, NR_FREE_PAGES) - (long)min_wmark_pages(normal);
 	if (lowmem_exhausted_ok && (!atomic.total || below_min >= 0)) {
 		lowmem_exhausted_ok = false;
-		snprintf(lowmem_why, sizeof(lowmem_why), "GFP_ATOMIC got %lu pages, Normal free - min = %ld",
-			 atomic.total, below_min);
+		snprintf(lowmem_why, sizeof(lowmem_why), "GFP_ATOMIC got %lu pages, %s free - min = %ld",
+			 atomic.total, normal->name, below_min);
 	}
 	chain_free(&atomic);
-	ok = !kern.saw_highmem && kern.order_ok && fallback_used_every_zone(&kern, ZONE_NORMAL);
-	if (kern.saw_highmem)
+	for (int z = 0; z < MAX_NR_ZONES; z++)
+		big.count[z] += rest.count[z];
+	ok = !big.saw_highmem && !rest.saw_highmem && big.order_ok && rest.order_ok &&
+	     fallback_used_every_zone(&big, ZONE_NORMAL);
+	if (big.saw_highmem || rest.saw_highmem)
 		snprintf(why, sizeof(why), "GFP_KERNEL returned a HighMem page");
-	else if (!kern.order_ok)
+	else if (!big.order_ok || !rest.order_ok)
 		snprintf(why, sizeof(why), "GFP_KERNEL skipped a zone that was above low");
-	chain_free(&kern);
+	chain_free(&rest);
+	chain_free(&big);
 	return ok;
 }
 
@@ -505,7 +520,8 @@ static bool test_pcp_list_stays_below_high(void)
 	page = chain_alloc(&c, GFP_KERNEL);
 	CHECK(page && pcp->count == pcp->batch - 1, "first order-0 alloc left %d on the pcp list, batch %d",
 	      pcp->count, pcp->batch);
-	for (int i = 0; i < 3 * pcp->high; i++)
+	/* Enough to push the list past high once everything is freed. */
+	for (int i = 0; i < pcp->high + 3 * pcp->batch; i++)
 		if (!chain_alloc(&c, GFP_KERNEL))
 			break;
 	list_for_each_entry_safe(page, tmp, &c.head, lru) {

@@ -22,8 +22,14 @@ static unsigned int last_pkmap_nr;
 unsigned long pkmap_flushes;
 static DEFINE_PER_CPU(int, __kmap_atomic_idx);
 
+/*
+ * The pkmap address of a HighMem page, or NULL. PG_highmem_mapped says
+ * whether to look at all (Linux hashes page -> address instead).
+ */
 void *kmap_high_get_address(const struct page *page)
 {
+	if (!(page->flags & (1UL << PG_highmem_mapped)))
+		return NULL;
 	for (int nr = 0; nr < LAST_PKMAP; nr++)
 		if (pkmap_count[nr] && pkmap_page[nr] == page)
 			return (void *)PKMAP_ADDR(nr);
@@ -48,6 +54,7 @@ static void flush_all_zero_pkmaps(void)
 			continue;
 		pkmap_count[i] = 0;
 		pkmap_page_table[i] = 0;
+		pkmap_page[i]->flags &= ~(1UL << PG_highmem_mapped);
 		pkmap_page[i] = NULL;
 		need_flush = true;
 	}
@@ -77,6 +84,7 @@ static unsigned long map_new_virtual(struct page *page)
 	pkmap_page_table[last_pkmap_nr] = page_to_phys(page) | __PAGE_KERNEL;
 	pkmap_count[last_pkmap_nr] = 1;
 	pkmap_page[last_pkmap_nr] = page;
+	page->flags |= 1UL << PG_highmem_mapped;
 	return PKMAP_ADDR(last_pkmap_nr);
 }
 

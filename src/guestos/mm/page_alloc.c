@@ -616,7 +616,8 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 		bad_page(page, "PAGE_FLAGS_CHECK_AT_FREE flag(s) set");
 		return false;
 	}
-	page->flags &= ZONES_MASK << ZONES_PGSHIFT;
+	/* A freed HighMem page keeps its idle pkmap slot until the next wrap, as in Linux. */
+	page->flags &= (ZONES_MASK << ZONES_PGSHIFT) | (1UL << PG_highmem_mapped);
 	page->_mapcount = -1;
 	return true;
 }
