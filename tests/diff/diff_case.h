@@ -43,16 +43,26 @@ struct diff_out {
     uint32_t eip;
     int32_t vector;          /* -1: no exception; else the vector (trap number) */
     uint32_t err;            /* error code when the vector has one */
+    uint16_t sregs[6];       /* selectors after the instruction: ES CS SS DS FS GS */
     uint8_t data[DIFF_DATA_SIZE];
 };
 
 /* A batch on the pipe: header, then count records. */
 struct diff_batch_hdr {
     uint32_t magic;
-    uint32_t count;          /* 0 = quit */
+    uint32_t count;          /* 0 = quit; DIFF_HELLO = reply with a struct diff_hello */
+};
+
+#define DIFF_HELLO 0xffffffffu
+
+/* The executor's segment selectors (what a case starts with), ES CS SS DS FS GS.
+ * Pagoda's GDT is built so that the same selectors name equivalent descriptors. */
+struct diff_hello {
+    uint16_t sregs[6];
+    uint16_t pad[2];
 };
 
 _Static_assert(sizeof(struct diff_in) == 20 + 36 + DIFF_DATA_SIZE, "diff_in layout");
-_Static_assert(sizeof(struct diff_out) == 48 + DIFF_DATA_SIZE, "diff_out layout");
+_Static_assert(sizeof(struct diff_out) == 60 + DIFF_DATA_SIZE, "diff_out layout");
 
 #endif

@@ -40,15 +40,14 @@
 #define SEGF_DB   0x4000u
 #define SEGF_G    0x8000u
 
-enum { SEL_CODE0 = 0x08, SEL_DATA0 = 0x10, SEL_CODE3 = 0x1b, SEL_DATA3 = 0x23,
-       SEL_FS3 = 0x2b, SEL_FS0 = 0x38, SEL_TSS = 0x30 };
+#define GDT_ENTRIES 16u   /* as Linux's x86-64 GDT: selectors past it fault alike */
 
 struct diff_emu {
     struct phys *phys;
     struct mmu mmu;
     struct cpu *cpu;
     int ring;
-    struct seg cs, ss, ds, fs, es_alt;
+    struct seg cs, ss, ds, fs, gs, es_alt;
     unsigned frame_lo, frame_hi;
 };
 
@@ -82,7 +81,7 @@ static struct seg mkseg(uint16_t sel, uint32_t base, uint32_t limit, uint16_t fl
     return s;
 }
 
-struct diff_emu *diff_emu_create(int ring, char *err, size_t errlen)
+struct diff_emu *diff_emu_create(int ring, const uint16_t sel[6], char *err, size_t errlen)
 {
     struct diff_emu *e = calloc(1, sizeof *e);
     if (!e) {
@@ -113,26 +112,59 @@ struct diff_emu *diff_emu_create(int ring, char *err, size_t errlen)
     struct phys *p = e->phys;
     const uint16_t code = SEGF_S | SEGF_CODE | SEGF_W /* readable */ | SEGF_A | SEGF_P | SEGF_DB | SEGF_G;
     const uint16_t data = SEGF_S | SEGF_W | SEGF_A | SEGF_P | SEGF_DB | SEGF_G;
-    put_desc(p, SEL_CODE0, 0, 0xfffff, code);
-    put_desc(p, SEL_DATA0, 0, 0xfffff, data);
-    put_desc(p, SEL_CODE3, 0, 0xfffff, code | SEGF_DPL3);
-    put_desc(p, SEL_DATA3, 0, 0xfffff, data | SEGF_DPL3);
-    put_desc(p, SEL_FS3, DIFF_DATA_ADDR, 0xfffff, data | SEGF_DPL3);
-    put_desc(p, SEL_FS0, DIFF_DATA_ADDR, 0xfffff, data);
-    put_desc(p, SEL_TSS, TSS_ADDR, 0x67, 0x0b | SEGF_P);   /* busy 32-bit TSS */
-    cpu_set_gdtr(e->cpu, GDT_ADDR, 0x3f);
+    /* The case's selectors are the executor's: its code, flat data (ES SS
+     * DS), FS with the data-area base, GS (glibc's TLS natively; never used
+     * for an access here, so flat). The kernel entries and the TSS take the
+     * lowest indices none of those use. */
+    bool used[GDT_ENTRIES] = { true };
+    unsigned cs_i = sel[1] >> 3, ds_i = sel[3] >> 3, fs_i = sel[4] >> 3, gs_i = sel[5] >> 3;
+    if (ring == 3) {
+        if (cs_i >= GDT_ENTRIES || ds_i >= GDT_ENTRIES || fs_i >= GDT_ENTRIES || gs_i >= GDT_ENTRIES ||
+            (sel[0] >> 3) != ds_i || (sel[2] >> 3) != ds_i) {
+            snprintf(err, errlen, "unexpected native selectors cs %#x ds %#x es %#x ss %#x fs %#x gs %#x",
+                     sel[1], sel[3], sel[0], sel[2], sel[4], sel[5]);
+            diff_emu_destroy(e);
+            return NULL;
+        }
+        used[cs_i] = used[ds_i] = used[fs_i] = used[gs_i] = true;
+    }
+    unsigned kfree[5], nk = 0;
+    for (unsigned i = 1; i < GDT_ENTRIES && nk < 5; i++)
+        if (!used[i])
+            kfree[nk++] = i;
+    if (nk < 5) {
+        snprintf(err, errlen, "no room in the GDT");
+        diff_emu_destroy(e);
+        return NULL;
+    }
+    uint16_t sel_code0 = (uint16_t)(kfree[0] << 3), sel_data0 = (uint16_t)(kfree[1] << 3);
+    uint16_t sel_tss = (uint16_t)(kfree[2] << 3);
+    uint16_t sel_fs0 = (uint16_t)(kfree[3] << 3), sel_gs0 = (uint16_t)(kfree[4] << 3);
+    put_desc(p, sel_code0, 0, 0xfffff, code);
+    put_desc(p, sel_data0, 0, 0xfffff, data);
+    put_desc(p, sel_tss, TSS_ADDR, 0x67, 0x0b | SEGF_P);   /* busy 32-bit TSS */
+    if (ring == 3) {
+        put_desc(p, sel[1], 0, 0xfffff, code | SEGF_DPL3);
+        put_desc(p, sel[3], 0, 0xfffff, data | SEGF_DPL3);
+        put_desc(p, sel[4], DIFF_DATA_ADDR, 0xfffff, data | SEGF_DPL3);
+        put_desc(p, sel[5], 0, 0xfffff, data | SEGF_DPL3);
+    } else {
+        put_desc(p, sel_fs0, DIFF_DATA_ADDR, 0xfffff, data);
+        put_desc(p, sel_gs0, 0, 0xfffff, data);
+    }
+    cpu_set_gdtr(e->cpu, GDT_ADDR, GDT_ENTRIES * 8 - 1);
 
     for (unsigned v = 0; v < 256; v++) {
         uint32_t off = HANDLER_ADDR + 8 * v;
         unsigned dpl = (v == 3 || v == 4) ? 3 : 0;
-        phys_write(p, IDT_ADDR + 8 * v, (off & 0xffff) | (SEL_CODE0 << 16), 4);
+        phys_write(p, IDT_ADDR + 8 * v, (off & 0xffff) | ((uint32_t)sel_code0 << 16), 4);
         phys_write(p, IDT_ADDR + 8 * v + 4, (off & 0xffff0000u) | 0x8e00u | (dpl << 13), 4);
     }
     cpu_set_idtr(e->cpu, IDT_ADDR, 256 * 8 - 1);
     for (unsigned i = 0; i < 256 * 8; i++)
         phys_write(p, HANDLER_ADDR + i, 0xf4, 1);
     phys_write(p, TSS_ADDR + 4, KSTACK_TOP, 4);        /* ESP0 */
-    phys_write(p, TSS_ADDR + 8, SEL_DATA0, 4);         /* SS0 */
+    phys_write(p, TSS_ADDR + 8, sel_data0, 4);         /* SS0 */
     phys_write(p, TSS_ADDR + 102, 0x68, 2);            /* no I/O bitmap */
 
     uint8_t cc[4096];
@@ -140,19 +172,26 @@ struct diff_emu *diff_emu_create(int ring, char *err, size_t errlen)
     phys_write_block(p, DIFF_CODE_PAGE, cc, sizeof cc);
 
     cpu_set_cr(e->cpu, 0, CR0_PE | 0x10u /* ET */);
-    cpu_set_seg(e->cpu, S_TR, mkseg(SEL_TSS, TSS_ADDR, 0x67, 0x0b | SEGF_P));
-    unsigned d3 = ring == 3 ? SEGF_DPL3 : 0;
-    e->cs = mkseg(ring == 3 ? SEL_CODE3 : SEL_CODE0, 0, 0xffffffffu, code | d3);
-    e->ss = mkseg(ring == 3 ? SEL_DATA3 : SEL_DATA0, 0, 0xffffffffu, data | d3);
-    e->ds = e->ss;
-    e->fs = mkseg(ring == 3 ? SEL_FS3 : SEL_FS0, DIFF_DATA_ADDR, 0xffffffffu, data | d3);
+    cpu_set_seg(e->cpu, S_TR, mkseg(sel_tss, TSS_ADDR, 0x67, 0x0b | SEGF_P));
+    if (ring == 3) {
+        e->cs = mkseg(sel[1], 0, 0xffffffffu, code | SEGF_DPL3);
+        e->ds = mkseg(sel[3], 0, 0xffffffffu, data | SEGF_DPL3);
+        e->fs = mkseg(sel[4], DIFF_DATA_ADDR, 0xffffffffu, data | SEGF_DPL3);
+        e->gs = mkseg(sel[5], 0, 0xffffffffu, data | SEGF_DPL3);
+    } else {
+        e->cs = mkseg(sel_code0, 0, 0xffffffffu, code);
+        e->ds = mkseg(sel_data0, 0, 0xffffffffu, data);
+        e->fs = mkseg(sel_fs0, DIFF_DATA_ADDR, 0xffffffffu, data);
+        e->gs = mkseg(sel_gs0, 0, 0xffffffffu, data);
+    }
+    e->ss = e->ds;
     e->es_alt = e->fs;
     cpu_set_seg(e->cpu, S_CS, e->cs);
     cpu_set_seg(e->cpu, S_SS, e->ss);
     cpu_set_seg(e->cpu, S_DS, e->ds);
     cpu_set_seg(e->cpu, S_ES, e->ds);
     cpu_set_seg(e->cpu, S_FS, e->fs);
-    cpu_set_seg(e->cpu, S_GS, e->ds);
+    cpu_set_seg(e->cpu, S_GS, e->gs);
     if (cpu_cpl(e->cpu) != (unsigned)ring) {
         snprintf(err, errlen, "CPL is %u after loading a ring-%d CS", cpu_cpl(e->cpu), ring);
         diff_emu_destroy(e);
@@ -213,6 +252,13 @@ int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *
 
     for (unsigned r = 0; r < 8; r++)
         out->regs[r] = cpu_get_reg(c, (enum cpu_reg)r);
+    static const enum cpu_seg order[6] = { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS };
+    bool seg_changed = false;
+    for (unsigned s = 0; s < 6; s++) {
+        out->sregs[s] = cpu_get_seg(c, order[s]).sel;
+        seg_changed |= s != 0 && out->sregs[s] != (s == 1 ? e->cs.sel : s == 2 ? e->ss.sel : s == 3 ? e->ds.sel
+                                                 : s == 4 ? e->fs.sel : e->gs.sel);
+    }
     out->vector = -1;
     out->err = 0;
     if (vec >= 0) {
@@ -224,8 +270,10 @@ int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *
         }
         out->eip = phys_read(e->phys, sp, 4);
         out->eflags = phys_read(e->phys, sp + 8, 4);
+        out->sregs[1] = (uint16_t)phys_read(e->phys, sp + 4, 2);
         if (e->ring == 3) {
             out->regs[R_ESP] = phys_read(e->phys, sp + 12, 4);
+            out->sregs[2] = (uint16_t)phys_read(e->phys, sp + 16, 2);
         } else {
             out->regs[R_ESP] = sp + 12;
             /* the frame went onto the case's own stack */
@@ -235,15 +283,18 @@ int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *
                 e->frame_hi = hi - DIFF_DATA_ADDR < DIFF_DATA_SIZE ? hi - DIFF_DATA_ADDR : DIFF_DATA_SIZE;
             }
         }
-        /* back to the case's privilege level for the next case */
+        seg_changed = true;
+    } else {
+        out->eip = cpu_get_eip(c);
+        out->eflags = cpu_get_eflags(c);
+    }
+    if (seg_changed) {
+        /* back to the case's privilege level and selectors for the next case */
         cpu_set_seg(c, S_CS, e->cs);
         cpu_set_seg(c, S_SS, e->ss);
         cpu_set_seg(c, S_DS, e->ds);
         cpu_set_seg(c, S_FS, e->fs);
-        cpu_set_seg(c, S_GS, e->ds);
-    } else {
-        out->eip = cpu_get_eip(c);
-        out->eflags = cpu_get_eflags(c);
+        cpu_set_seg(c, S_GS, e->gs);
     }
     phys_read_block(e->phys, DIFF_DATA_ADDR, out->data, DIFF_DATA_SIZE);
     if (steps == STEP_BUDGET) {

@@ -5,6 +5,7 @@
 #define PAGODA_DIFF_EMU_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diff_case.h"
 
@@ -13,7 +14,9 @@ struct diff_emu;
 /* ring 3: the case runs at CPL 3 like the native one (exceptions switch to a
  * ring-0 stack through the TSS); ring 0: CPL 0, exception frames are pushed
  * on the case's own stack (see README). */
-struct diff_emu *diff_emu_create(int ring, char *err, size_t errlen);
+/* sel: the native executor's ES CS SS DS FS GS (struct diff_hello); in a
+ * ring-3 run Pagoda's GDT gives these selectors equivalent descriptors. */
+struct diff_emu *diff_emu_create(int ring, const uint16_t sel[6], char *err, size_t errlen);
 void diff_emu_destroy(struct diff_emu *e);
 /* Returns 0, or -1 if the instruction neither completed nor faulted within
  * the step budget (out->vector = -2 then). */

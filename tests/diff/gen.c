@@ -47,7 +47,11 @@ enum gen_kind {
     K_BOUND, K_INTO, K_INT3, K_UD2,
     K_PRIV,      /* privileged at CPL 3: #GP(0); aux: PRIV_* operand shape */
     K_INTN,      /* INT imm8 (not 0x80, the host's system call) */
+    /* segment registers (aux: the segment register, enum order ES CS SS DS FS GS) */
+    K_PUSH_SREG, K_POP_SREG, K_MOV_ESW, K_MOV_SWE, K_LSEG,
+    K_JMPF, K_CALLF, K_FAR_E, K_RETF, K_IRET,
 };
+enum { SR_ES, SR_CS, SR_SS, SR_DS, SR_FS, SR_GS };
 
 /* K_PRIV operand shapes */
 enum { PRIV_NONE, PRIV_IB, PRIV_E, PRIV_M, PRIV_CR, PRIV_DR, PRIV_STRING };
@@ -118,6 +122,13 @@ const struct diff_form diff_forms[] = {
     ALU(0x28, "sub", FC_ARITH, LOCKABLE)
     ALU(0x30, "xor", FC_LOGIC, LOCKABLE)
     ALU(0x38, "cmp", FC_ARITH, 0)
+    FORM("push ES", 0x06, -1, 1, K_PUSH_SREG, 0, SR_ES)
+    FORM("pop ES", 0x07, -1, 1, K_POP_SREG, 0, SR_ES)
+    FORM("push CS", 0x0e, -1, 1, K_PUSH_SREG, 0, SR_CS)
+    FORM("push SS", 0x16, -1, 1, K_PUSH_SREG, 0, SR_SS)
+    FORM("pop SS", 0x17, -1, 1, K_POP_SREG, 0, SR_SS)
+    FORM("push DS", 0x1e, -1, 1, K_PUSH_SREG, 0, SR_DS)
+    FORM("pop DS", 0x1f, -1, 1, K_POP_SREG, 0, SR_DS)
     FORM("daa", 0x27, -1, 1, K_BCD, 1, FC_DAA)
     FORM("das", 0x2f, -1, 1, K_BCD, 1, FC_DAA)
     FORM("aaa", 0x37, -1, 1, K_BCD, 1, FC_AAA)
@@ -151,12 +162,15 @@ const struct diff_form diff_forms[] = {
     FORM("mov Ev,Gv", 0x89, -1, 1, K_EG, 0, FC_NONE)
     FORM("mov Gb,Eb", 0x8a, -1, 1, K_GE, 1, FC_NONE)
     FORM("mov Gv,Ev", 0x8b, -1, 1, K_GE, 0, FC_NONE)
+    FORM("mov Ew,Sw", 0x8c, -1, 1, K_MOV_ESW, 0, 0)
     FORM("lea Gv,M", 0x8d, -1, 1, K_LEA, 0, 0)
+    FORM("mov Sw,Ew", 0x8e, -1, 1, K_MOV_SWE, 2, 0)
     FORM("pop Ev", 0x8f, 0, 1, K_POP_E, 0, 0)
     FORM("nop", 0x90, -1, 1, K_NONE, 1, 0)
     FORM("xchg Zv,eAX", 0x91, -1, 7, K_REG, 0, FC_NONE)
     FORM("cbw/cwde", 0x98, -1, 1, K_NONE, 0, 0)
     FORM("cwd/cdq", 0x99, -1, 1, K_NONE, 0, 0)
+    FORM("callf Ap", 0x9a, -1, 1, K_CALLF, 0, 0)
     FORM("wait", 0x9b, -1, 1, K_NONE, 1, 0)
     FORM("pushf", 0x9c, -1, 1, K_PUSHF, 0, 0)
     FORM("popf", 0x9d, -1, 1, K_POPF, 0, 0)
@@ -184,13 +198,18 @@ const struct diff_form diff_forms[] = {
     GRP2(0xc1, 0, "Ev,Ib", 0)
     FORM("ret Iw", 0xc2, -1, 1, K_RET, 0, 1)
     FORM("ret", 0xc3, -1, 1, K_RET, 0, 0)
+    FORM("les Gv,Mp", 0xc4, -1, 1, K_LSEG, 0, SR_ES)
+    FORM("lds Gv,Mp", 0xc5, -1, 1, K_LSEG, 0, SR_DS)
     FORM("mov Eb,Ib", 0xc6, 0, 1, K_EI, 1, FC_NONE)
     FORM("mov Ev,Iv", 0xc7, 0, 1, K_EI, 0, FC_NONE)
     FORM("enter Iw,Ib", 0xc8, -1, 1, K_ENTER, 0, 0)
     FORM("leave", 0xc9, -1, 1, K_LEAVE, 0, 0)
+    FORM("retf Iw", 0xca, -1, 1, K_RETF, 0, 1)
+    FORM("retf", 0xcb, -1, 1, K_RETF, 0, 0)
     FORM("int3", 0xcc, -1, 1, K_INT3, 0, 0)
     FORM("int Ib", 0xcd, -1, 1, K_INTN, 0, 0)
     FORM("into", 0xce, -1, 1, K_INTO, 0, 0)
+    FORM("iret", 0xcf, -1, 1, K_IRET, 0, 0)
     GRP2(0xd0, 1, "Eb,1", 1)
     GRP2(0xd1, 0, "Ev,1", 1)
     GRP2(0xd2, 1, "Eb,CL", 2)
@@ -213,6 +232,7 @@ const struct diff_form diff_forms[] = {
     FORM("out DX,eAX", 0xef, -1, 1, K_PRIV, 0, PRIV_NONE)
     FORM("call Jv", 0xe8, -1, 1, K_CALL, 0, 0)
     FORM("jmp Jv", 0xe9, -1, 1, K_JMP, 0, 0)
+    FORM("jmpf Ap", 0xea, -1, 1, K_JMPF, 0, 0)
     FORM("jmp Jb", 0xeb, -1, 1, K_JMP, 1, 0)
     FORM("int1", 0xf1, -1, 1, K_INT3, 0, 0)
     FORM("hlt", 0xf4, -1, 1, K_PRIV, 0, PRIV_NONE)
@@ -230,7 +250,9 @@ const struct diff_form diff_forms[] = {
     FORM("inc Ev", 0xff, 0, 1, K_E, 0, FC_INCDEC | LOCKABLE)
     FORM("dec Ev", 0xff, 1, 1, K_E, 0, FC_INCDEC | LOCKABLE)
     FORM("call Ev", 0xff, 2, 1, K_CALL_E, 0, 0)
+    FORM("callf Mp", 0xff, 3, 1, K_FAR_E, 0, 1)
     FORM("jmp Ev", 0xff, 4, 1, K_JMP_E, 0, 0)
+    FORM("jmpf Mp", 0xff, 5, 1, K_FAR_E, 0, 0)
     FORM("push Ev", 0xff, 6, 1, K_PUSH_E, 0, 0)
     /* 0F xx */
     FORM("lldt Ew", 0x100, 2, 1, K_PRIV, 2, PRIV_E)
@@ -253,16 +275,23 @@ const struct diff_form diff_forms[] = {
     FORM("cmovcc Gv,Ev", 0x140, -1, 16, K_GE, 0, FC_NONE)
     FORM("jcc Jv", 0x180, -1, 16, K_JCC, 0, 0)
     FORM("setcc Eb", 0x190, -1, 16, K_E, 1, FC_NONE)
+    FORM("push FS", 0x1a0, -1, 1, K_PUSH_SREG, 0, SR_FS)
+    FORM("pop FS", 0x1a1, -1, 1, K_POP_SREG, 0, SR_FS)
     FORM("bt Ev,Gv", 0x1a3, -1, 1, K_BT_G, 0, FC_BT)
     FORM("shld Ev,Gv,Ib", 0x1a4, -1, 1, K_SHXD, 0, 0)
     FORM("shld Ev,Gv,CL", 0x1a5, -1, 1, K_SHXD, 0, 1)
+    FORM("push GS", 0x1a8, -1, 1, K_PUSH_SREG, 0, SR_GS)
+    FORM("pop GS", 0x1a9, -1, 1, K_POP_SREG, 0, SR_GS)
     FORM("bts Ev,Gv", 0x1ab, -1, 1, K_BT_G, 0, FC_BT | LOCKABLE)
     FORM("shrd Ev,Gv,Ib", 0x1ac, -1, 1, K_SHXD, 0, 0)
     FORM("shrd Ev,Gv,CL", 0x1ad, -1, 1, K_SHXD, 0, 1)
     FORM("imul Gv,Ev", 0x1af, -1, 1, K_GE, 0, FC_MUL)
     FORM("cmpxchg Eb,Gb", 0x1b0, -1, 1, K_CMPXCHG, 1, FC_ARITH | LOCKABLE)
     FORM("cmpxchg Ev,Gv", 0x1b1, -1, 1, K_CMPXCHG, 0, FC_ARITH | LOCKABLE)
+    FORM("lss Gv,Mp", 0x1b2, -1, 1, K_LSEG, 0, SR_SS)
     FORM("btr Ev,Gv", 0x1b3, -1, 1, K_BT_G, 0, FC_BT | LOCKABLE)
+    FORM("lfs Gv,Mp", 0x1b4, -1, 1, K_LSEG, 0, SR_FS)
+    FORM("lgs Gv,Mp", 0x1b5, -1, 1, K_LSEG, 0, SR_GS)
     FORM("movzx Gv,Eb", 0x1b6, -1, 1, K_MOVX, 1, 0)
     FORM("movzx Gv,Ew", 0x1b7, -1, 1, K_MOVX, 2, 0)
     FORM("bt Ev,Ib", 0x1ba, 4, 1, K_BT_I, 0, FC_BT)
@@ -285,6 +314,7 @@ const unsigned diff_nforms = sizeof diff_forms / sizeof diff_forms[0];
 
 struct gen {
     uint64_t s;
+    const struct diff_env *env;
     struct diff_case *c;
     struct diff_in *in;
     uint8_t pre[8];
@@ -638,6 +668,52 @@ static uint32_t shift_undef(unsigned sub, unsigned width, unsigned count)
             u |= DF_CF;
     }
     return u;
+}
+
+/* ---- segment selectors ---- */
+
+/* Pagoda's GDT has 16 entries, as Linux's (x86-64 kernel) has; indices 16 and
+ * up are beyond the limit, and there is no LDT. */
+#define GDT_ENTRIES 16u
+
+/* A selector for loading segment register sr: usually a valid one for it,
+ * else one that faults (null for SS/CS, beyond the GDT, in the absent LDT,
+ * wrong type or privilege). The executor's selectors are the only valid
+ * descriptors both sides agree on. */
+static uint16_t pick_sel(struct gen *g, unsigned sr)
+{
+    const uint16_t *sel = g->env->sel;
+    unsigned r = below(g, 20);
+    uint16_t v;
+    if (r < 10) {
+        /* valid: SS takes only the flat data selector with RPL 3; CS the code
+         * selector (RPL <= CPL is fine for non-conforming code); data
+         * registers take data or readable code with any RPL */
+        if (sr == SR_SS)
+            return sel[SR_DS];
+        if (sr == SR_CS)
+            return (uint16_t)((sel[SR_CS] & ~3u) | below(g, 4));
+        static const unsigned pool[4] = { SR_DS, SR_CS, SR_FS, SR_GS };
+        return (uint16_t)((sel[pool[below(g, 4)]] & ~3u) | below(g, 4));
+    }
+    switch (r) {
+    case 10: case 11: v = (uint16_t)below(g, 4); break;                          /* null */
+    case 12: v = (uint16_t)((GDT_ENTRIES + below(g, 8192 - GDT_ENTRIES)) << 3 | below(g, 4)); break;
+    case 13: v = (uint16_t)(rnd(g) | 4); break;                                  /* LDT */
+    case 14: v = (uint16_t)((sel[SR_DS] & ~3u) | below(g, 3)); break;            /* RPL < 3 */
+    case 15: v = sel[SR_CS]; break;                                              /* code */
+    case 16: v = sel[SR_DS]; break;                                              /* data */
+    case 17: v = sr == SR_SS ? sel[SR_CS] : sel[SR_FS]; break;   /* SS: never a based segment */
+    default: v = (uint16_t)((sel[SR_CS] & ~3u) | below(g, 4)); break;
+    }
+    return v;
+}
+
+/* A far-transfer target: a landing pad through the code selector mostly. */
+static void far_target(struct gen *g, unsigned len, uint32_t *off, uint16_t *sel)
+{
+    *off = land(g, len);
+    *sel = chance(g, 75) ? (uint16_t)((g->env->sel[SR_CS] & ~3u) | below(g, 4)) : pick_sel(g, SR_CS);
 }
 
 /* ---- the forms ---- */
@@ -1263,17 +1339,148 @@ static void gen_form(struct gen *g, const struct diff_form *f)
         }
         g->may_fault = true;
         break;
+    case K_PUSH_SREG: {
+        choose_osz(g, 0);
+        stack_in_data(g, 4, 0);
+        opcode(g, op);
+        /* a 32-bit push of a selector writes the low word; whether the high
+         * word is zeroed or left alone is model-specific (SDM Vol. 2 PUSH) */
+        if (g->osz == 4) {
+            unsigned top = in->regs[R_SP] - DIFF_DATA_ADDR;
+            g->c->data_undef_lo = (uint16_t)(top - 2);
+            g->c->data_undef_hi = (uint16_t)top;
+        }
+        break;
+    }
+    case K_POP_SREG: {
+        choose_osz(g, 0);
+        stack_in_data(g, 0, 4);
+        uint32_t v = pick_sel(g, f->aux) | (g->osz == 4 ? rnd(g) & 0xffff0000u : 0);
+        mem_put(g, in->regs[R_SP] - DIFF_DATA_ADDR, g->osz, v);
+        opcode(g, op);
+        g->may_fault = true;
+        break;
+    }
+    case K_MOV_ESW: {
+        choose_osz(g, 0);
+        unsigned sr = chance(g, 96) ? below(g, 6) : 6 + below(g, 2);
+        if (sr >= 6)
+            g->may_fault = true;
+        opcode(g, op);
+        modrm_E(g, sr, 2, 50, edge(g, 2));
+        break;
+    }
+    case K_MOV_SWE: {
+        choose_osz(g, 0);
+        static const uint8_t loadable[5] = { SR_ES, SR_SS, SR_DS, SR_FS, SR_GS };
+        unsigned sr = chance(g, 96) ? loadable[below(g, 5)] : (chance(g, 50) ? SR_CS : 6 + below(g, 2));
+        opcode(g, op);
+        modrm_E(g, sr, 2, 50, pick_sel(g, sr < 6 ? sr : SR_DS));
+        g->may_fault = true;
+        break;
+    }
+    case K_LSEG: {
+        choose_osz(g, 0);
+        reg = below(g, 8);
+        opcode(g, op);
+        /* a register operand is #UD, but C4/C5 with mod = 3 are VEX
+         * prefixes on an AVX host: only the 0F forms get one */
+        if (op >= 0x100 && chance(g, 3)) {
+            modrm_reg(g, reg, below(g, 8));
+        } else {
+            unsigned off = modrm_mem(g, reg, g->osz + 2);
+            mem_put(g, off, g->osz, edge(g, g->osz));
+            mem_put(g, off + g->osz, 2, pick_sel(g, f->aux));
+        }
+        g->may_fault = true;
+        break;
+    }
+    case K_JMPF:
+    case K_CALLF: {
+        /* 32-bit operand size only: a 16-bit one would leave the code page */
+        if (f->kind == K_CALLF) {
+            stack_in_data(g, 8, 0);
+            unsigned top = in->regs[R_SP] - DIFF_DATA_ADDR;
+            g->c->data_undef_lo = (uint16_t)(top - 2);   /* high word of the CS slot */
+            g->c->data_undef_hi = (uint16_t)top;
+        }
+        opcode(g, op);
+        uint32_t off;
+        uint16_t sel;
+        far_target(g, g->npre + g->nbody + 6, &off, &sel);
+        emit32(g, off);
+        emit16(g, sel);
+        g->may_fault = true;
+        break;
+    }
+    case K_FAR_E: {
+        if (f->aux) {
+            stack_in_data(g, 8, 0);
+            unsigned top = in->regs[R_SP] - DIFF_DATA_ADDR;
+            g->c->data_undef_lo = (uint16_t)(top - 2);
+            g->c->data_undef_hi = (uint16_t)top;
+        }
+        opcode(g, op);
+        if (chance(g, 3)) {
+            modrm_reg(g, (unsigned)f->sub, below(g, 8));   /* #UD */
+        } else {
+            unsigned off = modrm_mem(g, (unsigned)f->sub, 6);
+            uint32_t to;
+            uint16_t sel;
+            far_target(g, g->npre + g->nbody, &to, &sel);
+            mem_put(g, off, 4, to);
+            mem_put(g, off + 4, 2, sel);
+        }
+        g->may_fault = true;
+        break;
+    }
+    case K_RETF:
+    case K_IRET: {
+        unsigned n = f->kind == K_IRET ? 12 : 8;
+        stack_in_data(g, 0, n);
+        opcode(g, op);
+        if (f->kind == K_RETF && f->aux)
+            emit16(g, chance(g, 50) ? below(g, 32) : rnd(g) & 0xffff);
+        uint32_t to;
+        uint16_t sel;
+        far_target(g, g->npre + g->nbody, &to, &sel);
+        unsigned sp = in->regs[R_SP] - DIFF_DATA_ADDR;
+        mem_put(g, sp, 4, to);
+        mem_put(g, sp + 4, 4, sel | (rnd(g) & 0xffff0000u));
+        if (f->kind == K_IRET) {
+            /* the popped image: everything random but TF and RF (the landing
+             * INT3 must trap plainly); CPL 3 keeps IOPL, IF, VM, VIF, VIP */
+            mem_put(g, sp + 8, 4, rnd(g) & ~(0x100u | 0x10000u));
+            in->eflags &= ~0x4000u;   /* NT = 0: not a task return */
+        }
+        g->may_fault = true;
+        break;
+    }
     }
     g->c->flags_undef = undef;
 }
 
+bool diff_form_needs_ring3(const struct diff_form *f)
+{
+    switch ((enum gen_kind)f->kind) {
+    case K_PRIV: case K_INTN:
+    case K_PUSH_SREG: case K_POP_SREG: case K_MOV_ESW: case K_MOV_SWE: case K_LSEG:
+    case K_JMPF: case K_CALLF: case K_FAR_E: case K_RETF: case K_IRET:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* ---- entry points ---- */
 
-void diff_gen_form(uint64_t seed, uint64_t index, const struct diff_form *f, struct diff_case *c)
+void diff_gen_form(const struct diff_env *env, uint64_t seed, uint64_t index,
+                   const struct diff_form *f, struct diff_case *c)
 {
     struct gen g;
     memset(&g, 0, sizeof g);
     memset(c, 0, sizeof *c);
+    g.env = env;
     g.s = seed * 0x2545f4914f6cdd1dull + index;
     rnd64(&g);
     g.c = c;
@@ -1305,9 +1512,9 @@ void diff_gen_form(uint64_t seed, uint64_t index, const struct diff_form *f, str
     memcpy(c->in.code + g.npre, g.body, g.nbody);
 }
 
-void diff_gen(uint64_t seed, uint64_t index, struct diff_case *c)
+void diff_gen(const struct diff_env *env, uint64_t seed, uint64_t index, struct diff_case *c)
 {
-    diff_gen_form(seed, index, &diff_forms[index % diff_nforms], c);
+    diff_gen_form(env, seed, index, &diff_forms[index % diff_nforms], c);
 }
 
 const struct diff_form *diff_form_by_name(const char *name)

@@ -37,15 +37,27 @@ struct diff_case {
     const struct diff_form *form;
     uint32_t flags_undef;     /* EFLAGS bits undefined for this case (not compared) */
     uint8_t regs_undef;       /* GPRs whose value is undefined (bit per enum cpu_reg) */
+    uint16_t data_undef_lo, data_undef_hi;  /* data-area bytes [lo, hi) undefined */
 };
+
+/* What cases depend on beyond the seed: the executor's selectors (from its
+ * hello), ES CS SS DS FS GS, for the segment-register forms. */
+struct diff_env {
+    uint16_t sel[6];
+};
+
+/* Segment-register forms need Pagoda's GDT to match the executor's
+ * selectors, and privileged forms need CPL 3: both only in ring-3 runs. */
+bool diff_form_needs_ring3(const struct diff_form *f);
 
 extern const struct diff_form diff_forms[];
 extern const unsigned diff_nforms;
 
 /* Case number `index` of the suite seeded by `seed`: form index % nforms,
  * everything else from a generator seeded by (seed, index). */
-void diff_gen(uint64_t seed, uint64_t index, struct diff_case *c);
-void diff_gen_form(uint64_t seed, uint64_t index, const struct diff_form *f, struct diff_case *c);
+void diff_gen(const struct diff_env *env, uint64_t seed, uint64_t index, struct diff_case *c);
+void diff_gen_form(const struct diff_env *env, uint64_t seed, uint64_t index,
+                   const struct diff_form *f, struct diff_case *c);
 const struct diff_form *diff_form_by_name(const char *name);
 
 void diff_print_in(FILE *f, const struct diff_case *c);

@@ -73,6 +73,14 @@ int native_run(struct native_pipe *np, const struct diff_in *in, struct diff_out
     return read_full(np->from, out, sizeof *out * n);
 }
 
+int native_hello(struct native_pipe *np, struct diff_hello *hello)
+{
+    struct diff_batch_hdr h = { DIFF_MAGIC, DIFF_HELLO };
+    if (write_full(np->to, &h, sizeof h) != 0)
+        return -1;
+    return read_full(np->from, hello, sizeof *hello);
+}
+
 int native_stop(struct native_pipe *np)
 {
     struct diff_batch_hdr h = { DIFF_MAGIC, 0 };

@@ -16,6 +16,8 @@ struct native_pipe {
 
 /* Start the executor at path. Returns 0, or -1 with a message in err. */
 int native_start(struct native_pipe *np, const char *path, char *err, size_t errlen);
+/* The executor's segment selectors. Returns 0 or -1. */
+int native_hello(struct native_pipe *np, struct diff_hello *h);
 /* Run n cases. Returns 0, or -1 if the executor died or misbehaved. */
 int native_run(struct native_pipe *np, const struct diff_in *in, struct diff_out *out, uint32_t n);
 /* Ask it to exit and reap it; returns its exit status. */

@@ -192,6 +192,7 @@ END_TEST
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);
     Suite *s = suite_create("opcode_coverage");
     TCase *tc = tcase_create("table");
     tcase_add_test(tc, every_opcode_row_has_a_test);

@@ -37,8 +37,10 @@ struct native_ctx {
     uint32_t eflags;
     uint32_t host_esp;
     uint32_t es_sel;
+    uint16_t sregs[6];       /* after the instruction: ES CS SS DS FS GS */
+    uint16_t host_ds, host_es, host_fs, host_gs;
 };
-_Static_assert(sizeof(struct native_ctx) == 44, "layout used by native_entry.S");
+_Static_assert(sizeof(struct native_ctx) == 64, "layout used by native_entry.S");
 
 void diff_native_enter(struct native_ctx *ctx);
 void diff_native_exit(void);
@@ -48,10 +50,18 @@ void diff_native_exit(void);
 static sigjmp_buf fault_jmp;
 static struct diff_out *fault_out;
 static uint16_t data_sel;        /* the data-area segment (FS, and ES on request) */
+static uint16_t host_sregs[6];   /* ES CS SS DS FS GS as every case starts */
 static uint8_t *code_page, *data_page;
 
 static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
+    /* The case may have left GS (glibc's thread pointer) null; the kernel
+     * gives the handler flat DS/ES/SS but keeps FS/GS. Nothing here may use
+     * GS before this (the native executor is built without stack protector). */
+    __asm__ volatile("movw %0, %%gs" : : "r"(host_sregs[5]));
+    /* ... and may have set AC (IRET, POPF), which the kernel passes on to the
+     * handler: the host's own unaligned accesses would fault forever */
+    __asm__ volatile("pushl $0x202\n\tpopfl" : : : "cc");
     (void)sig;
     (void)si;
     ucontext_t *uc = ucv;
@@ -69,6 +79,12 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
     o->eip = g[REG_EIP];
     o->vector = g[REG_TRAPNO];
     o->err = g[REG_ERR];
+    o->sregs[0] = (uint16_t)g[REG_ES];
+    o->sregs[1] = (uint16_t)g[REG_CS];
+    o->sregs[2] = (uint16_t)g[REG_SS];
+    o->sregs[3] = (uint16_t)g[REG_DS];
+    o->sregs[4] = (uint16_t)g[REG_FS];
+    o->sregs[5] = (uint16_t)g[REG_GS];
     siglongjmp(fault_jmp, 1);
 }
 
@@ -100,6 +116,10 @@ static void setup(void)
         die("set_thread_area");
     data_sel = (uint16_t)(ud.entry_number * 8 + 3);
     __asm__ volatile("movw %0, %%fs" : : "r"(data_sel));
+    __asm__ volatile("movw %%es, %0\n\tmovw %%cs, %1\n\tmovw %%ss, %2\n\t"
+                     "movw %%ds, %3\n\tmovw %%fs, %4\n\tmovw %%gs, %5"
+                     : "=m"(host_sregs[0]), "=m"(host_sregs[1]), "=m"(host_sregs[2]),
+                       "=m"(host_sregs[3]), "=m"(host_sregs[4]), "=m"(host_sregs[5]));
 
     static uint8_t altstack[65536];
     stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0 };
@@ -139,12 +159,15 @@ static void run_case(const struct diff_in *in, struct diff_out *out)
     if (sigsetjmp(fault_jmp, 0) == 0) {
         diff_native_enter(&ctx);
         memcpy(out->regs, ctx.regs, sizeof ctx.regs);
+        memcpy(out->sregs, ctx.sregs, sizeof ctx.sregs);
         out->eflags = ctx.eflags;
         out->eip = next - 5;
     } else {
         /* back from the signal handler: the segment registers we rely on */
-        __asm__ volatile("cld\n\tmovw %%ds, %%ax\n\tmovw %%ax, %%es\n\tmovw %0, %%fs"
-                         : : "r"(data_sel) : "eax", "memory");
+        __asm__ volatile("cld\n\tmovw %0, %%ds\n\tmovw %1, %%es\n\tmovw %2, %%fs\n\t"
+                         "movw %3, %%gs\n\tmovw %4, %%ss"
+                         : : "r"(host_sregs[3]), "r"(host_sregs[0]), "r"(host_sregs[4]),
+                             "r"(host_sregs[5]), "r"(host_sregs[2]) : "memory");
         /* An INT3 outside the instruction is the landing pad of a branch:
          * the instruction completed and EIP is where the pad was. */
         if (out->vector == 3 &&
@@ -277,6 +300,20 @@ static int selftest(void)
     bad += check("int3 vector", (uint32_t)out.vector, 3);
     bad += check("int3 eip", out.eip, DIFF_CODE_ADDR + 1);
 
+    /* pop ds with a null selector: DS reads back 0, the next case still runs */
+    memset(&in, 0, sizeof in);
+    in.code[0] = 0x1f; in.code_len = 1; in.eflags = 0x202;
+    in.regs[4] = DIFF_DATA_ADDR + 0x40;
+    run_case(&in, &out);
+    bad += check("pop ds vector", (uint32_t)out.vector, (uint32_t)-1);
+    bad += check("pop ds selector", out.sregs[3], 0);
+    bad += check("pop ds esp", out.regs[4], DIFF_DATA_ADDR + 0x44);
+    memset(&in, 0, sizeof in);
+    in.code[0] = 0x0f; in.code[1] = 0x0b; in.code_len = 2; in.eflags = 0x202;
+    run_case(&in, &out);
+    bad += check("ud2 after pop ds", (uint32_t)out.vector, 6);
+    bad += check("ds restored", out.sregs[3], host_sregs[3]);
+
     printf("native32 selftest: %s\n", bad ? "FAILED" : "ok");
     return bad ? 1 : 0;
 }
@@ -300,6 +337,13 @@ int main(int argc, char **argv)
         }
         if (h.count == 0)
             return 0;
+        if (h.count == DIFF_HELLO) {
+            struct diff_hello hello = { { 0 }, { 0 } };
+            memcpy(hello.sregs, host_sregs, sizeof hello.sregs);
+            if (write_full(&hello, sizeof hello) != 0)
+                return 2;
+            continue;
+        }
         if (h.count > cap) {
             free(in);
             free(out);

@@ -9,8 +9,12 @@
  *
  * ctx layout (struct native_ctx in native32.c):
  *   0..31 regs (EAX ECX EDX EBX ESP EBP ESI EDI), 32 eflags,
- *   36 host ESP (saved here), 40 ES selector to load (0 = leave ES alone)
- * The instruction may leave ESP anywhere, so ctx is found through a global. */
+ *   36 host ESP (saved here), 40 ES selector to load (0 = leave ES alone),
+ *   44..55 selectors after the instruction (ES CS SS DS FS GS, 16 bits each),
+ *   56..63 the host's DS ES FS GS, restored on the way out
+ * The instruction may leave ESP anywhere and DS/ES/FS/GS null, so ctx is
+ * found through a global read with an SS override (the instruction can only
+ * have loaded SS with the flat data selector). */
 
 #define CODE_ADDR 0x00100800
 
@@ -25,6 +29,10 @@ diff_native_enter:
     movl 20(%esp), %eax
     movl %eax, diff_native_ctx
     movl %esp, 36(%eax)
+    movw %ds, 56(%eax)
+    movw %es, 58(%eax)
+    movw %fs, 60(%eax)
+    movw %gs, 62(%eax)
     movl 40(%eax), %ecx
     testl %ecx, %ecx
     jz 1f
@@ -47,17 +55,27 @@ diff_native_enter:
     .type diff_native_exit, @function
 diff_native_exit:
     /* MOV never changes a flag: everything up to PUSHFD keeps EFLAGS intact */
-    movl %eax, diff_native_scratch
-    movl diff_native_ctx, %eax
-    movl %ecx, 4(%eax)
-    movl %edx, 8(%eax)
-    movl %ebx, 12(%eax)
-    movl %esp, 16(%eax)
-    movl %ebp, 20(%eax)
-    movl %esi, 24(%eax)
-    movl %edi, 28(%eax)
-    movl diff_native_scratch, %ecx
-    movl %ecx, 0(%eax)
+    movl %eax, %ss:diff_native_scratch
+    movl %ss:diff_native_ctx, %eax
+    movl %ecx, %ss:4(%eax)
+    movl %edx, %ss:8(%eax)
+    movl %ebx, %ss:12(%eax)
+    movl %esp, %ss:16(%eax)
+    movl %ebp, %ss:20(%eax)
+    movl %esi, %ss:24(%eax)
+    movl %edi, %ss:28(%eax)
+    movl %ss:diff_native_scratch, %ecx
+    movl %ecx, %ss:0(%eax)
+    movw %es, %ss:44(%eax)
+    movw %cs, %ss:46(%eax)
+    movw %ss, %ss:48(%eax)
+    movw %ds, %ss:50(%eax)
+    movw %fs, %ss:52(%eax)
+    movw %gs, %ss:54(%eax)
+    movw %ss:56(%eax), %ds
+    movw 58(%eax), %es
+    movw 60(%eax), %fs
+    movw 62(%eax), %gs
     movl 36(%eax), %esp
     pushfl
     popl 32(%eax)
@@ -65,8 +83,6 @@ diff_native_exit:
      * unaligned accesses fault, NT is harmless but not ours to keep */
     pushl $0x202
     popfl
-    movw %ds, %cx
-    movw %cx, %es
     popl %edi
     popl %esi
     popl %ebx
