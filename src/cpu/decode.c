@@ -226,3 +226,20 @@ int cpu_decode(const uint8_t *buf, unsigned avail, bool code32, struct insn *out
     *opf = fl;
     return (int)pos;
 }
+
+int cpu_insn_decode(const uint8_t *buf, unsigned n, int code32,
+                    const struct cpu_opcode_info **info)
+{
+    struct insn i;
+    uint32_t fl;
+    int r = cpu_decode(buf, n, code32 != 0, &i, &fl);
+    if (r == DEC_MORE)
+        return -1;
+    if (r == DEC_GP)
+        return -2;
+    if (r <= 0)
+        return 0;
+    if (info)
+        *info = &dispatch[i.opcode * 8 + i.reg].info;
+    return r;
+}

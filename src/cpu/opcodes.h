@@ -41,4 +41,11 @@ const struct cpu_opcode_info *cpu_opcode_lookup(unsigned opcode, unsigned reg);
 /* 1 when the opcode byte (0x000-0x1ff) is followed by a ModRM byte. */
 int cpu_opcode_has_modrm(unsigned opcode);
 
+/* Decode the instruction at buf (n bytes available) as the CPU would, with
+ * 32-bit (code32) or 16-bit default sizes: returns its length (1-15) and,
+ * if info is not NULL, its table row; 0 for an undefined encoding (#UD),
+ * -1 when more than n bytes are needed, -2 when longer than 15 bytes. */
+int cpu_insn_decode(const uint8_t *buf, unsigned n, int code32,
+                    const struct cpu_opcode_info **info);
+
 #endif

@@ -453,6 +453,28 @@ START_TEST(opcode_table_rows_decode_to_themselves)
 }
 END_TEST
 
+START_TEST(insn_decode_reports_length_row_and_limits)
+{
+    const struct cpu_opcode_info *info = NULL;
+    /* 66 81 84 88 44 33 22 11 55 66: add word [eax+ecx*4+11223344h], 6655h */
+    const uint8_t a[] = {0x66, 0x81, 0x84, 0x88, 0x44, 0x33, 0x22, 0x11, 0x55, 0x66};
+    ck_assert_int_eq(cpu_insn_decode(a, sizeof a, 1, &info), 10);
+    ck_assert_str_eq(info->mnemonic, "add");
+    ck_assert_int_eq(info->sub, 0);
+    ck_assert_int_eq(cpu_insn_decode(a, 9, 1, NULL), -1);
+    /* the same bytes in 16-bit code: 66 selects 32-bit operands, ModRM 84 is [si+disp16] */
+    ck_assert_int_eq(cpu_insn_decode(a, sizeof a, 0, NULL), 9);
+    const uint8_t ud[] = {0x0f, 0x0b};
+    ck_assert_int_eq(cpu_insn_decode(ud, 2, 1, &info), 2);
+    ck_assert_str_eq(info->mnemonic, "ud2");
+    const uint8_t bad[] = {0xff, 0xf8};   /* FF /7 */
+    ck_assert_int_eq(cpu_insn_decode(bad, 2, 1, NULL), 0);
+    uint8_t longp[16];
+    memset(longp, 0x26, sizeof longp);
+    ck_assert_int_eq(cpu_insn_decode(longp, sizeof longp, 1, NULL), -2);
+}
+END_TEST
+
 Suite *suite(void)
 {
     Suite *s = suite_create("cpu_real");
@@ -478,6 +500,7 @@ Suite *suite(void)
     tcase_add_test(tc, sixteen_bit_addressing_bp_defaults_to_ss);
     tcase_add_test(tc, cpu_step_executes_exactly_one_instruction);
     tcase_add_test(tc, opcode_table_rows_decode_to_themselves);
+    tcase_add_test(tc, insn_decode_reports_length_row_and_limits);
     suite_add_tcase(s, tc);
     return s;
 }
