@@ -37,6 +37,7 @@
 #define SEGF_S    0x0010u
 #define SEGF_DPL3 0x0060u
 #define SEGF_P    0x0080u
+#define SEGF_AVL  0x1000u
 #define SEGF_DB   0x4000u
 #define SEGF_G    0x8000u
 
@@ -146,8 +147,9 @@ struct diff_emu *diff_emu_create(int ring, const uint16_t sel[6], char *err, siz
     if (ring == 3) {
         put_desc(p, sel[1], 0, 0xfffff, code | SEGF_DPL3);
         put_desc(p, sel[3], 0, 0xfffff, data | SEGF_DPL3);
-        put_desc(p, sel[4], DIFF_DATA_ADDR, 0xfffff, data | SEGF_DPL3);
-        put_desc(p, sel[5], 0, 0xfffff, data | SEGF_DPL3);
+        /* Linux's TLS slots (set_thread_area) have AVL = 1: LAR shows it */
+        put_desc(p, sel[4], DIFF_DATA_ADDR, 0xfffff, data | SEGF_DPL3 | SEGF_AVL);
+        put_desc(p, sel[5], 0, 0xfffff, data | SEGF_DPL3 | SEGF_AVL);
     } else {
         put_desc(p, sel_fs0, DIFF_DATA_ADDR, 0xfffff, data);
         put_desc(p, sel_gs0, 0, 0xfffff, data);
@@ -176,8 +178,8 @@ struct diff_emu *diff_emu_create(int ring, const uint16_t sel[6], char *err, siz
     if (ring == 3) {
         e->cs = mkseg(sel[1], 0, 0xffffffffu, code | SEGF_DPL3);
         e->ds = mkseg(sel[3], 0, 0xffffffffu, data | SEGF_DPL3);
-        e->fs = mkseg(sel[4], DIFF_DATA_ADDR, 0xffffffffu, data | SEGF_DPL3);
-        e->gs = mkseg(sel[5], 0, 0xffffffffu, data | SEGF_DPL3);
+        e->fs = mkseg(sel[4], DIFF_DATA_ADDR, 0xffffffffu, data | SEGF_DPL3 | SEGF_AVL);
+        e->gs = mkseg(sel[5], 0, 0xffffffffu, data | SEGF_DPL3 | SEGF_AVL);
     } else {
         e->cs = mkseg(sel_code0, 0, 0xffffffffu, code);
         e->ds = mkseg(sel_data0, 0, 0xffffffffu, data);

@@ -50,6 +50,7 @@ enum gen_kind {
     /* segment registers (aux: the segment register, enum order ES CS SS DS FS GS) */
     K_PUSH_SREG, K_POP_SREG, K_MOV_ESW, K_MOV_SWE, K_LSEG,
     K_JMPF, K_CALLF, K_FAR_E, K_RETF, K_IRET,
+    K_SELTEST,   /* VERR VERW (aux 0: Ew) and LAR LSL (aux 1: Gv,Ew) */
 };
 enum { SR_ES, SR_CS, SR_SS, SR_DS, SR_FS, SR_GS };
 
@@ -256,11 +257,15 @@ const struct diff_form diff_forms[] = {
     FORM("push Ev", 0xff, 6, 1, K_PUSH_E, 0, 0)
     /* 0F xx */
     FORM("lldt Ew", 0x100, 2, 1, K_PRIV, 2, PRIV_E)
+    FORM("verr Ew", 0x100, 4, 1, K_SELTEST, 2, 0)
+    FORM("verw Ew", 0x100, 5, 1, K_SELTEST, 2, 0)
     FORM("ltr Ew", 0x100, 3, 1, K_PRIV, 2, PRIV_E)
     FORM("lgdt Ms", 0x101, 2, 1, K_PRIV, 0, PRIV_M)
     FORM("lidt Ms", 0x101, 3, 1, K_PRIV, 0, PRIV_M)
     FORM("lmsw Ew", 0x101, 6, 1, K_PRIV, 2, PRIV_E)
     FORM("invlpg M", 0x101, 7, 1, K_PRIV, 0, PRIV_M)
+    FORM("lar Gv,Ew", 0x102, -1, 1, K_SELTEST, 0, 1)
+    FORM("lsl Gv,Ew", 0x103, -1, 1, K_SELTEST, 0, 1)
     FORM("clts", 0x106, -1, 1, K_PRIV, 0, PRIV_NONE)
     FORM("invd", 0x108, -1, 1, K_PRIV, 0, PRIV_NONE)
     FORM("wbinvd", 0x109, -1, 1, K_PRIV, 0, PRIV_NONE)
@@ -1456,6 +1461,30 @@ static void gen_form(struct gen *g, const struct diff_form *f)
         g->may_fault = true;
         break;
     }
+    case K_SELTEST: {
+        /* Only descriptors both sides agree on: the executor's own (any RPL),
+         * null, past the GDT limit, in the absent LDT. */
+        const uint16_t *sel = g->env->sel;
+        static const unsigned pool[4] = { SR_CS, SR_DS, SR_FS, SR_GS };
+        unsigned r = below(g, 10);
+        uint16_t v = r < 6 ? (uint16_t)((sel[pool[below(g, 4)]] & ~3u) | below(g, 4))
+                   : r == 6 ? (uint16_t)below(g, 4)
+                   : r == 7 ? (uint16_t)((GDT_ENTRIES + below(g, 8192 - GDT_ENTRIES)) << 3 | below(g, 4))
+                   : (uint16_t)(rnd(g) | 4);
+        if (f->aux) {
+            choose_osz(g, 0);
+            reg = below(g, 8);
+            set_op_reg(g, reg, g->osz, edge(g, g->osz));
+        } else {
+            reg = (unsigned)f->sub;
+        }
+        opcode(g, op);
+        modrm_E(g, reg, 2, 50, v);
+        /* LAR, 32-bit: "masked by 00FxFF00H", bits 19:16 undefined (SDM Vol. 2 LAR) */
+        if (op == 0x102 && g->osz == 4)
+            g->c->reg_undef[reg] = 0x000f0000u;
+        break;
+    }
     }
     g->c->flags_undef = undef;
 }
@@ -1465,7 +1494,7 @@ bool diff_form_needs_ring3(const struct diff_form *f)
     switch ((enum gen_kind)f->kind) {
     case K_PRIV: case K_INTN:
     case K_PUSH_SREG: case K_POP_SREG: case K_MOV_ESW: case K_MOV_SWE: case K_LSEG:
-    case K_JMPF: case K_CALLF: case K_FAR_E: case K_RETF: case K_IRET:
+    case K_JMPF: case K_CALLF: case K_FAR_E: case K_RETF: case K_IRET: case K_SELTEST:
         return true;
     default:
         return false;

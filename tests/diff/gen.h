@@ -36,7 +36,7 @@ struct diff_case {
     struct diff_in in;
     const struct diff_form *form;
     uint32_t flags_undef;     /* EFLAGS bits undefined for this case (not compared) */
-    uint8_t regs_undef;       /* GPRs whose value is undefined (bit per enum cpu_reg) */
+    uint32_t reg_undef[8];    /* per GPR, the bits whose value is undefined */
     uint16_t data_undef_lo, data_undef_hi;  /* data-area bytes [lo, hi) undefined */
 };
 

@@ -68,7 +68,7 @@ static bool same(const struct diff_case *c, const struct diff_out *n, const stru
     if (vector_has_err(n->vector) && n->err != m->err)
         return false;
     for (unsigned r = 0; r < 8; r++)
-        if (!(c->regs_undef & (1u << r)) && n->regs[r] != m->regs[r])
+        if ((n->regs[r] ^ m->regs[r]) & ~c->reg_undef[r])
             return false;
     if ((n->eflags ^ m->eflags) & eflags_mask(c, n))
         return false;
@@ -109,7 +109,7 @@ static void print_mismatch(FILE *f, uint64_t index, const struct diff_case *c,
     if (compare_sregs && memcmp(n->sregs, m->sregs, sizeof n->sregs) != 0)
         fprintf(f, " selectors");
     for (unsigned r = 0; r < 8; r++)
-        if (!(c->regs_undef & (1u << r)) && n->regs[r] != m->regs[r])
+        if ((n->regs[r] ^ m->regs[r]) & ~c->reg_undef[r])
             fprintf(f, " %s", rname[r]);
     uint32_t fx = (n->eflags ^ m->eflags) & eflags_mask(c, n);
     if (fx)
