@@ -74,6 +74,8 @@ bool guestinfo_load(struct ui *u)
     g->off_refcount = rd(u, b + 44);
     g->off_private = rd(u, b + 52);
     g->off_compound_head = rd(u, b + 64);
+    g->off_slab_cache = rd(u, b + 60);
+    g->off_cache_name = rd(u, b + 264);
     g->pg_reserved = rd(u, b + 76);
     g->pg_slab = rd(u, b + 80);
     g->pg_buddy = rd(u, b + 84);
@@ -142,4 +144,32 @@ void guestinfo_classify(struct ui *u)
             kind = arch;
         u->frame[pfn] = kind;
     }
+}
+
+void guestinfo_slab_name(struct ui *u, uint32_t pfn, char *buf, size_t len)
+{
+    const struct ui_guest_info *g = &u->gi;
+    struct phys *p = u->m->phys;
+    buf[0] = '\0';
+    if (!u->gi_ok || pfn < g->first_pfn || pfn - g->first_pfn >= g->nr_pages || len < 2)
+        return;
+    uint32_t page = g->mem_map_phys + (pfn - g->first_pfn) * g->page_size;
+    uint32_t flags = phys_read(p, page + g->off_flags, 4);
+    if (flags & (1u << g->pg_tail)) {   /* the head page names the cache */
+        uint32_t head = phys_read(p, page + g->off_compound_head, 4) - 1 - g->page_offset;
+        if (head < g->mem_map_phys || head >= g->mem_map_phys + g->nr_pages * g->page_size)
+            return;
+        page = head;
+    }
+    uint32_t cache = phys_read(p, page + g->off_slab_cache, 4) - g->page_offset;
+    if (phys_kind_at(p, cache) != PHYS_RAM)
+        return;
+    size_t n = 0;
+    for (; n + 1 < len && n < 24; n++) {
+        char c = (char)phys_read(p, cache + g->off_cache_name + (uint32_t)n, 1);
+        if (!c)
+            break;
+        buf[n] = c >= 32 && c < 127 ? c : '?';
+    }
+    buf[n] = '\0';
 }

@@ -237,3 +237,71 @@ void panel_frames_draw(struct ui *u)
     if (u->gi_ok)
         text_draw(u->text, lx, ly, COL_DIM, owner ? "o: architectural view" : "o: owner view");
 }
+
+int64_t frames_hit(const struct ui *u, int x, int y)
+{
+    struct frames_geom g;
+    frames_geometry(u, &g);
+    int gx = x - frames_map_x(u), gy = y - frames_map_y(u);
+    if (gx < 0 || gy < 0 || gx >= g.per_row * g.px || gy >= g.rows * g.px)
+        return -1;
+    int64_t f = ((int64_t)(gy / g.px) * g.per_row + gx / g.px) * g.fpp;
+    return f < u->nframes ? f : -1;
+}
+
+/* Where the current address space maps a frame: the first linear page. */
+struct find_map {
+    uint32_t phys;
+    bool found;
+    struct paging_mapping map;
+};
+
+static int find_map_fn(void *ctx, const struct paging_mapping *map)
+{
+    struct find_map *f = ctx;
+    if (f->phys >= map->phys && f->phys - map->phys < map->size) {
+        f->map = *map;
+        f->found = true;
+        return 1;
+    }
+    return 0;
+}
+
+void panel_frames_tooltip(struct ui *u)
+{
+    if (u->hover_frame < 0 || u->hover_frame >= u->nframes)
+        return;
+    uint32_t pfn = (uint32_t)u->hover_frame;
+    char l1[96], l2[96], l3[96] = "";
+    snprintf(l1, sizeof l1, "pfn 0x%05x  phys %08x-%08x", pfn, pfn << 12, (pfn << 12) | 0xfff);
+    int k = u->frame[pfn];
+    char slab[32] = "";
+    if (k == FK_SLAB)
+        guestinfo_slab_name(u, pfn, slab, sizeof slab);
+    snprintf(l2, sizeof l2, "%s%s%s", frame_kind_name[k], slab[0] ? ": " : "", slab);
+    struct mmu *mmu = &u->m->mmu;
+    if (mmu->cr0 & CR0_PG) {
+        struct find_map f = { .phys = pfn << 12 };
+        paging_enumerate(mmu, mmu->cr3, find_map_fn, &f);
+        if (f.found)
+            snprintf(l3, sizeof l3, "mapped at %08x (%s %s)", f.map.lin + (f.phys - f.map.phys),
+                     f.map.user_ok ? "user" : "kernel", f.map.write_ok ? "RW" : "RO");
+        else
+            snprintf(l3, sizeof l3, "not mapped in CR3's address space");
+    }
+    int cw = text_char_w(u->text), lh = text_line_h(u->text);
+    size_t n = strlen(l1);
+    if (strlen(l2) > n)
+        n = strlen(l2);
+    if (strlen(l3) > n)
+        n = strlen(l3);
+    int w = (int)n * cw + 12, h = 3 * lh + 8;
+    int x = u->mouse_x + 14, y = u->mouse_y + 14;
+    if (x + w > u->cfg.width - 4)
+        x = u->cfg.width - 4 - w;
+    draw_fill(u->r, x, y, w, h, 0x262a33u);
+    draw_frame(u->r, x, y, w, h, COL_DIM);
+    text_draw(u->text, x + 6, y + 4, COL_TEXT, l1);
+    text_draw(u->text, x + 6, y + 4 + lh, frame_kind_color[k], l2);
+    text_draw(u->text, x + 6, y + 4 + 2 * lh, COL_DIM, l3);
+}

@@ -75,6 +75,7 @@ struct ui *ui_create(struct machine *m, SDL_Renderer *r, const struct ui_config 
     }
     u->open_table = -1;
     u->hover = -1;
+    u->hover_frame = -1;
     u->paused = cfg->start_paused;
     u->chunk = 200000;
     u->ev_since = 0;
@@ -137,6 +138,7 @@ void ui_render(struct ui *u)
     panel_walk_draw(u);
     draw_status(u);
     panel_pgdir_draw(u);   /* last: its tooltip overlaps the others */
+    panel_frames_tooltip(u);
 }
 
 /* Run the guest once under the debugger and report the stop. */
@@ -370,6 +372,7 @@ void ui_handle_event(struct ui *u, const SDL_Event *e)
         u->mouse_x = e->motion.x;
         u->mouse_y = e->motion.y;
         u->hover = panel_pgdir_hit(u, e->motion.x, e->motion.y);
+        u->hover_frame = frames_hit(u, e->motion.x, e->motion.y);
         break;
     case SDL_MOUSEBUTTONDOWN:
         handle_click(u, &e->button);

@@ -84,7 +84,8 @@ void console_push(struct ui_console *c, const char *s, size_t n);
 #define GUESTINFO_PORT 0x0EF0
 struct ui_guest_info {
     uint32_t page_offset, mem_map_phys, first_pfn, nr_pages, max_low_pfn, page_size;
-    uint32_t off_flags, off_refcount, off_private, off_compound_head;
+    uint32_t off_flags, off_refcount, off_private, off_compound_head, off_slab_cache;
+    uint32_t off_cache_name;
     uint32_t pg_reserved, pg_slab, pg_buddy, pg_tail, pg_pgtable, pg_pcp;
 };
 struct ui;
@@ -115,6 +116,7 @@ struct ui {
     /* page directory panel */
     int open_table;            /* -1: the directory; else the PDE whose table is shown */
     int hover;                 /* cell under the mouse, -1 none */
+    int64_t hover_frame;       /* frame under the mouse, -1 none */
     int mouse_x, mouse_y;
 
     /* frame map */
@@ -210,6 +212,11 @@ struct frames_geom {
 void frames_geometry(const struct ui *u, struct frames_geom *g);
 int frames_map_x(const struct ui *u);
 int frames_map_y(const struct ui *u);
+/* The first frame under a point of the window, or -1. */
+int64_t frames_hit(const struct ui *u, int x, int y);
+void panel_frames_tooltip(struct ui *u);
+/* The name of the slab cache owning a frame ("" if unknown). */
+void guestinfo_slab_name(struct ui *u, uint32_t pfn, char *buf, size_t len);
 
 void panel_tlb_draw(struct ui *u);
 void faults_collect(struct ui *u);

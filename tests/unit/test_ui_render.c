@@ -216,6 +216,25 @@ START_TEST(hover_finds_the_cell_under_the_mouse)
 }
 END_TEST
 
+START_TEST(hover_over_a_frame_shows_its_tooltip)
+{
+    ui_render(u);
+    struct frames_geom g;
+    frames_geometry(u, &g);
+    int x = frames_map_x(u) + (0x301 % g.per_row) * g.px + 1;
+    int y = frames_map_y(u) + (0x301 / g.per_row) * g.px + 1;
+    ck_assert_int_eq(frames_hit(u, x, y), 0x301);
+    ck_assert_int_eq(frames_hit(u, frames_map_x(u) - 1, y), -1);
+    SDL_Event e = { 0 };
+    e.type = SDL_MOUSEMOTION;
+    e.motion.x = x;
+    e.motion.y = y;
+    ui_handle_event(u, &e);
+    ui_render(u);
+    ck_assert_uint_eq(pixel(x + 15, y + 15), 0x262a33u);   /* the tooltip's box */
+}
+END_TEST
+
 START_TEST(step_keys_execute_and_show_the_walk_they_made)
 {
     SDL_Event e = { 0 };
@@ -264,6 +283,8 @@ static void publish_guest_info(void)
     page_set(0x900, 0, 1u << 1 | 1u << 3);        /* slab head ... */
     page_set(0x901, 0, 1u << 4);                  /* ... and its tail */
     page_set(0x901, 28, 0xc0000000u + MEMMAP + 0x900 * 36 + 1);
+    page_set(0x900, 24, 0xc0070000u);             /* its struct kmem_cache */
+    phys_write_block(m->phys, 0x70000, "kmalloc-64", 11);
     page_set(0x950, 4, 1);                        /* allocated */
     page_set(0x960, 0, 1u << 6);                  /* per-CPU list */
     page_set(0x300, 4, 1);                        /* allocated, and mapped to user */
@@ -286,6 +307,9 @@ START_TEST(guest_info_colours_frames_by_owner)
     ck_assert_uint_eq(frame_pixel(0x300), frame_kind_color[FK_USER]);
     ck_assert_uint_eq(frame_pixel(0x0a0), frame_kind_color[FK_NOT_RAM]);
     ck_assert_uint_eq(u->frame_count[FK_FREE0 + 3], 8);
+    char name[32];
+    guestinfo_slab_name(u, 0x901, name, sizeof name);   /* a tail: named by its head */
+    ck_assert_str_eq(name, "kmalloc-64");
     /* o: back to what the page tables say */
     SDL_Event e = { 0 };
     e.type = SDL_KEYDOWN;
@@ -320,6 +344,7 @@ int main(void)
     tcase_add_test(tc, console_tap_copies_transmitted_bytes_only);
     tcase_add_test(tc, hover_finds_the_cell_under_the_mouse);
     tcase_add_test(tc, step_keys_execute_and_show_the_walk_they_made);
+    tcase_add_test(tc, hover_over_a_frame_shows_its_tooltip);
     tcase_add_test(tc, guest_info_colours_frames_by_owner);
     tcase_add_test(tc, guest_info_port_reads_float_high_like_an_unclaimed_port);
     suite_add_tcase(s, tc);
