@@ -103,6 +103,7 @@ static bool handle_exception(struct cpu *c)
 {
     int vec = c->exc_vec;
     uint32_t err = c->exc_err;
+    c->m->user = c->cpl == 3;   /* a fault inside a new-stack push left it switched */
     c->eip = c->insn_eip;
     if (c->esp_dirty) {
         c->r[R_ESP] = c->insn_esp;
