@@ -3,11 +3,14 @@
  * same cases on Pagoda's CPU. Only fixed-width fields: both builds see the
  * same layout, and records travel as raw bytes through a pipe.
  *
- * Address map (identical natively and in the guest, which runs flat with
- * paging off, so linear == physical):
- *   DIFF_CODE_PAGE .. +4 KiB   code page; the instruction sits at DIFF_CODE_ADDR,
- *                              every other byte is INT3 (a branch lands on one)
- *   DIFF_DATA_ADDR .. +DIFF_DATA_SIZE   the data area every memory operand hits
+ * Address map (identical natively and in the guest, which runs flat, so
+ * linear addresses agree):
+ *   DIFF_CODE_PAGE .. +8 KiB   two code pages; the instruction sits at the
+ *                              case's code_addr (often straddling the page
+ *                              boundary), every other byte is INT3 (a branch
+ *                              lands on one)
+ *   DIFF_DATA_ADDR .. +DIFF_DATA_SIZE   the data area every memory operand hits;
+ *                              it straddles a page boundary at DIFF_DATA_SPLIT
  *   FS (and ES when DIFF_F_ES_ALT) have base DIFF_DATA_ADDR, so 16-bit
  *   addressing (67 prefix, EA < 64 KiB) can reach the data area too. */
 #ifndef PAGODA_DIFF_CASE_H
@@ -16,8 +19,11 @@
 #include <stdint.h>
 
 #define DIFF_CODE_PAGE  0x00100000u
-#define DIFF_CODE_ADDR  (DIFF_CODE_PAGE + 0x800u)
-#define DIFF_DATA_ADDR  0x00200000u
+#define DIFF_CODE_SIZE  0x2000u
+#define DIFF_CODE_ADDR  (DIFF_CODE_PAGE + 0x800u)   /* the default code_addr */
+#define DIFF_DATA_PAGE  0x00200000u                 /* two pages */
+#define DIFF_DATA_ADDR  0x00200f80u
+#define DIFF_DATA_SPLIT 0x80u                       /* offset of the page boundary */
 #define DIFF_DATA_SIZE  256u
 #define DIFF_CODE_MAX   16u
 
@@ -32,6 +38,7 @@ struct diff_in {
     uint8_t code_len;
     uint8_t flags;
     uint8_t pad[2];
+    uint32_t code_addr;      /* where the instruction sits, in the code pages */
     uint32_t regs[8];
     uint32_t eflags;
     uint8_t data[DIFF_DATA_SIZE];
@@ -62,7 +69,7 @@ struct diff_hello {
     uint16_t pad[2];
 };
 
-_Static_assert(sizeof(struct diff_in) == 20 + 36 + DIFF_DATA_SIZE, "diff_in layout");
+_Static_assert(sizeof(struct diff_in) == 24 + 36 + DIFF_DATA_SIZE, "diff_in layout");
 _Static_assert(sizeof(struct diff_out) == 60 + DIFF_DATA_SIZE, "diff_out layout");
 
 #endif

@@ -27,7 +27,7 @@
 #define HANDLER_ADDR 0x4000u
 #define KSTACK_TOP  0xf000u
 #define RAM_BYTES   (4u << 20)
-#define CODE_WINDOW 32u          /* bytes rewritten per case at DIFF_CODE_ADDR */
+#define CODE_WINDOW 32u          /* bytes rewritten per case at its code_addr */
 #define STEP_BUDGET 64           /* a REP string case takes at most ~9 steps */
 
 /* descriptor bits 40..55 as struct seg.flags holds them */
@@ -50,6 +50,7 @@ struct diff_emu {
     int ring;
     struct seg cs, ss, ds, fs, gs, es_alt;
     unsigned frame_lo, frame_hi;
+    uint32_t last_code;      /* where the previous case's bytes were written */
 };
 
 static uint32_t bus_in(void *ctx, uint16_t port, int size)
@@ -169,9 +170,10 @@ struct diff_emu *diff_emu_create(int ring, const uint16_t sel[6], char *err, siz
     phys_write(p, TSS_ADDR + 8, sel_data0, 4);         /* SS0 */
     phys_write(p, TSS_ADDR + 102, 0x68, 2);            /* no I/O bitmap */
 
-    uint8_t cc[4096];
+    uint8_t cc[DIFF_CODE_SIZE];
     memset(cc, 0xcc, sizeof cc);
     phys_write_block(p, DIFF_CODE_PAGE, cc, sizeof cc);
+    e->last_code = DIFF_CODE_ADDR;
 
     cpu_set_cr(e->cpu, 0, CR0_PE | 0x10u /* ET */);
     cpu_set_seg(e->cpu, S_TR, mkseg(sel_tss, TSS_ADDR, 0x67, 0x0b | SEGF_P));
@@ -226,10 +228,13 @@ static bool has_error_code(int v)
 int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *out)
 {
     struct cpu *c = e->cpu;
+    uint32_t at = in->code_addr ? in->code_addr : DIFF_CODE_ADDR;
     uint8_t window[CODE_WINDOW];
     memset(window, 0xcc, sizeof window);
+    phys_write_block(e->phys, e->last_code, window, sizeof window);
     memcpy(window, in->code, in->code_len);
-    phys_write_block(e->phys, DIFF_CODE_ADDR, window, sizeof window);
+    phys_write_block(e->phys, at, window, sizeof window);
+    e->last_code = at;
     phys_write_block(e->phys, DIFF_DATA_ADDR, in->data, DIFF_DATA_SIZE);
     e->frame_lo = e->frame_hi = 0;
 
@@ -237,7 +242,7 @@ int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *
         cpu_set_reg(c, (enum cpu_reg)r, in->regs[r]);
     cpu_set_seg(c, S_ES, (in->flags & DIFF_F_ES_ALT) ? e->es_alt : e->ds);
     cpu_set_eflags(c, in->eflags);
-    cpu_set_eip(c, DIFF_CODE_ADDR);
+    cpu_set_eip(c, at);
 
     int vec = -1;
     int steps = 0;
@@ -248,7 +253,7 @@ int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *
             vec = (int)((eip - HANDLER_ADDR) / 8);
             break;
         }
-        if (eip != DIFF_CODE_ADDR)
+        if (eip != at)
             break;
     }
 

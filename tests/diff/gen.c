@@ -339,6 +339,7 @@ struct gen {
     bool may_fault;      /* the emulator needs a safe ESP (see SAFE_ESP_LO) */
     uint8_t pinned;      /* registers whose value the addressing solver must not change */
     int mem_off;         /* data-area offset of the memory operand, -1 for a register */
+    uint32_t code_addr;  /* where the instruction sits */
     uint8_t seg;         /* segment prefix emitted, 0 if none */
 };
 
@@ -622,8 +623,8 @@ static void maybe_lock(struct gen *g, bool lockable)
 /* A branch target on an INT3 of the code page, outside [insn, insn+len+5). */
 static uint32_t land(struct gen *g, unsigned len)
 {
-    uint32_t lo = DIFF_CODE_PAGE, hi = DIFF_CODE_PAGE + 4096;
-    uint32_t gap_lo = DIFF_CODE_ADDR, gap_hi = DIFF_CODE_ADDR + len + 5;
+    uint32_t lo = DIFF_CODE_PAGE, hi = DIFF_CODE_PAGE + DIFF_CODE_SIZE;
+    uint32_t gap_lo = g->code_addr, gap_hi = g->code_addr + len + 5;
     for (;;) {
         uint32_t t = lo + below(g, hi - lo);
         if (t < gap_lo || t >= gap_hi)
@@ -636,8 +637,8 @@ static int rel8_target(struct gen *g, unsigned len)
 {
     for (;;) {
         int rel = (int)below(g, 256) - 128;
-        uint32_t t = DIFF_CODE_ADDR + len + (uint32_t)rel;
-        if (t < DIFF_CODE_ADDR || t >= DIFF_CODE_ADDR + len + 5)
+        uint32_t t = g->code_addr + len + (uint32_t)rel;
+        if (t < g->code_addr || t >= g->code_addr + len + 5)
             return rel;
     }
 }
@@ -1219,7 +1220,7 @@ static void gen_form(struct gen *g, const struct diff_form *f)
             emit(g, (uint8_t)rel8_target(g, len));
         } else {
             unsigned len = g->npre + g->nbody + 4;
-            emit32(g, land(g, len) - (DIFF_CODE_ADDR + len));
+            emit32(g, land(g, len) - (g->code_addr + len));
         }
         break;
     case K_JMP:
@@ -1228,14 +1229,14 @@ static void gen_form(struct gen *g, const struct diff_form *f)
             emit(g, (uint8_t)rel8_target(g, g->npre + g->nbody + 1));
         } else {
             unsigned len = g->npre + g->nbody + 4;
-            emit32(g, land(g, len) - (DIFF_CODE_ADDR + len));
+            emit32(g, land(g, len) - (g->code_addr + len));
         }
         break;
     case K_CALL: {
         stack_in_data(g, 4, 0);
         opcode(g, op);
         unsigned len = g->npre + g->nbody + 4;
-        emit32(g, land(g, len) - (DIFF_CODE_ADDR + len));
+        emit32(g, land(g, len) - (g->code_addr + len));
         break;
     }
     case K_JMP_E:
@@ -1524,6 +1525,11 @@ void diff_gen_form(const struct diff_env *env, uint64_t seed, uint64_t index,
     g.in = &c->in;
     g.mem_off = -1;
     c->form = f;
+    /* 40% of instructions end near the first code page's end, so that many
+     * straddle it (fetch across pages); the rest anywhere away from the edges */
+    g.code_addr = chance(&g, 40) ? DIFF_CODE_PAGE + 0x1000 - 1 - below(&g, 15)
+                                 : DIFF_CODE_PAGE + 0x100 + below(&g, DIFF_CODE_SIZE - 0x200);
+    c->in.code_addr = g.code_addr;
 
     for (unsigned r = 0; r < 8; r++)
         g.in->regs[r] = chance(&g, 70) ? edge(&g, 4) : edge(&g, 1) | (rnd(&g) & 0xffffff00u);

@@ -44,6 +44,7 @@ _Static_assert(sizeof(struct native_ctx) == 64, "layout used by native_entry.S")
 
 void diff_native_enter(struct native_ctx *ctx);
 void diff_native_exit(void);
+extern uint32_t diff_native_code;   /* where diff_native_enter jumps */
 
 /* Signal handlers cannot take arguments: the executor's state is global here
  * (this is a test helper process, not emulator state). */
@@ -96,15 +97,16 @@ static void die(const char *what)
 
 static void setup(void)
 {
-    code_page = mmap((void *)DIFF_CODE_PAGE, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+    code_page = mmap((void *)DIFF_CODE_PAGE, DIFF_CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (code_page != (void *)DIFF_CODE_PAGE)
         die("mmap code page at 0x100000");
-    data_page = mmap((void *)DIFF_DATA_ADDR, 4096, PROT_READ | PROT_WRITE,
+    data_page = mmap((void *)DIFF_DATA_PAGE, 8192, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    if (data_page != (void *)DIFF_DATA_ADDR)
-        die("mmap data page at 0x200000");
-    memset(code_page, 0xcc, 4096);
+    if (data_page != (void *)DIFF_DATA_PAGE)
+        die("mmap data pages at 0x200000");
+    data_page += DIFF_DATA_ADDR - DIFF_DATA_PAGE;
+    memset(code_page, 0xcc, DIFF_CODE_SIZE);
 
     /* A GDT TLS slot with base = data area: 16-bit addresses reach it via FS. */
     struct user_desc ud = {
@@ -139,11 +141,13 @@ static void setup(void)
 
 static void run_case(const struct diff_in *in, struct diff_out *out)
 {
-    uint8_t *ins = code_page + (DIFF_CODE_ADDR - DIFF_CODE_PAGE);
+    uint32_t at = in->code_addr ? in->code_addr : DIFF_CODE_ADDR;
+    uint8_t *ins = code_page + (at - DIFF_CODE_PAGE);
     unsigned len = in->code_len;
+    diff_native_code = at;
     memcpy(ins, in->code, len);
     /* JMP rel32 to the exit stub right after the instruction */
-    uint32_t next = DIFF_CODE_ADDR + len + 5;
+    uint32_t next = at + len + 5;
     int32_t rel = (int32_t)((uint32_t)(uintptr_t)diff_native_exit - next);
     ins[len] = 0xe9;
     memcpy(ins + len + 1, &rel, 4);
@@ -171,7 +175,7 @@ static void run_case(const struct diff_in *in, struct diff_out *out)
         /* An INT3 outside the instruction is the landing pad of a branch:
          * the instruction completed and EIP is where the pad was. */
         if (out->vector == 3 &&
-            (out->eip - 1 < DIFF_CODE_ADDR || out->eip - 1 >= DIFF_CODE_ADDR + len)) {
+            (out->eip - 1 < at || out->eip - 1 >= at + len)) {
             out->vector = -1;
             out->err = 0;
             out->eip -= 1;
@@ -299,6 +303,17 @@ static int selftest(void)
     run_case(&in, &out);
     bad += check("int3 vector", (uint32_t)out.vector, 3);
     bad += check("int3 eip", out.eip, DIFF_CODE_ADDR + 1);
+
+    /* an instruction across the code-page boundary, a dword across the data one */
+    memset(&in, 0, sizeof in);
+    in.code[0] = 0x89; in.code[1] = 0x05; in.code_len = 6;   /* mov [disp32], eax */
+    uint32_t ea = DIFF_DATA_ADDR + DIFF_DATA_SPLIT - 2;
+    memcpy(&in.code[2], &ea, 4);
+    in.code_addr = DIFF_CODE_PAGE + 0xffd;
+    in.regs[0] = 0xa1b2c3d4; in.eflags = 0x202;
+    run_case(&in, &out);
+    bad += check("straddle eip", out.eip, DIFF_CODE_PAGE + 0x1003);
+    bad += check("straddle store", out.data[DIFF_DATA_SPLIT - 2] | out.data[DIFF_DATA_SPLIT + 1] << 24, 0xa10000d4);
 
     /* pop ds with a null selector: DS reads back 0, the next case still runs */
     memset(&in, 0, sizeof in);

@@ -2,7 +2,7 @@
  *
  * diff_native_enter(ctx) saves the host's callee-saved registers, loads
  * EFLAGS and all eight GPRs (ESP last but one, EAX last) from ctx and jumps to
- * the instruction under test at DIFF_CODE_ADDR. The code page holds, right
+ * the instruction under test at diff_native_code. The code page holds, right
  * after that instruction, a JMP rel32 to diff_native_exit, which stores every
  * GPR and EFLAGS back into ctx without touching a flag before PUSHFD, then
  * returns to the caller of diff_native_enter on the host stack.
@@ -15,8 +15,6 @@
  * The instruction may leave ESP anywhere and DS/ES/FS/GS null, so ctx is
  * found through a global read with an SS override (the instruction can only
  * have loaded SS with the flat data selector). */
-
-#define CODE_ADDR 0x00100800
 
     .text
     .globl diff_native_enter
@@ -48,7 +46,7 @@ diff_native_enter:
     movl 28(%eax), %edi
     movl 16(%eax), %esp
     movl 0(%eax), %eax
-    jmp CODE_ADDR
+    jmp *diff_native_code
     .size diff_native_enter, . - diff_native_enter
 
     .globl diff_native_exit
@@ -96,6 +94,9 @@ diff_native_exit:
 diff_native_ctx:
     .long 0
 diff_native_scratch:
+    .long 0
+    .globl diff_native_code
+diff_native_code:
     .long 0
 
     .section .note.GNU-stack, "", @progbits
