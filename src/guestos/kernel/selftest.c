@@ -1056,7 +1056,7 @@ int run_selftests(const char *only);
 int run_selftests(const char *only)
 {
 	int passed = 0, failed = 0;
-	u64 t0 = rdtsc();
+	u64 t0 = tsc_now();
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(tests); i++) {
 		bool ok;
@@ -1075,7 +1075,7 @@ int run_selftests(const char *only)
 		}
 	}
 	printk("selftest: %d passed, %d failed\n", passed, failed);
-	printk("selftest: took %llu TSC cycles\n", rdtsc() - t0);
+	printk("selftest: took %llu TSC cycles\n", tsc_now() - t0);
 	return failed;
 }
 
@@ -1093,31 +1093,31 @@ void run_benchmarks(void)
 	kfree(kmalloc(64, GFP_KERNEL));
 	kmem_cache_free(s, kmem_cache_alloc(s, GFP_KERNEL));
 
-	t0 = rdtsc();
+	t0 = tsc_now();
 	for (int i = 0; i < N; i++)
 		__free_page(alloc_page(GFP_KERNEL));
-	t1 = rdtsc();
+	t1 = tsc_now();
 	printk("bench: order-0 alloc_page+__free_page: %llu cycles/pair\n", (t1 - t0) / N);
-	t0 = rdtsc();
+	t0 = tsc_now();
 	for (int i = 0; i < N; i++) {
 		struct page *pg = alloc_pages(GFP_KERNEL, 3);
 		__free_pages(pg, 3);
 	}
-	t1 = rdtsc();
+	t1 = tsc_now();
 	printk("bench: order-3 alloc_pages+__free_pages: %llu cycles/pair\n", (t1 - t0) / N);
-	t0 = rdtsc();
+	t0 = tsc_now();
 	for (int i = 0; i < N; i++) {
 		p = kmalloc(64, GFP_KERNEL);
 		kfree(p);
 	}
-	t1 = rdtsc();
+	t1 = tsc_now();
 	printk("bench: kmalloc-64 kmalloc+kfree: %llu cycles/pair\n", (t1 - t0) / N);
-	t0 = rdtsc();
+	t0 = tsc_now();
 	for (int i = 0; i < N; i++) {
 		p = kmem_cache_alloc(s, GFP_KERNEL);
 		kmem_cache_free(s, p);
 	}
-	t1 = rdtsc();
+	t1 = tsc_now();
 	printk("bench: kmem_cache_alloc+kmem_cache_free (64 B): %llu cycles/pair\n", (t1 - t0) / N);
 	kmem_cache_destroy(s);
 }

@@ -26,6 +26,9 @@ static inline void __flush_tlb_all(void)
 	write_cr4(cr4);
 }
 static inline u64 rdtsc(void) { u64 v; __asm__ volatile("rdtsc" : "=A"(v)); return v; }
+extern bool boot_cpu_has_tsc;		/* CPUID.1:EDX.TSC, set by paging_init() */
+/* The TSC, or 0 on a CPU without one (timings then read 0). */
+static inline u64 tsc_now(void) { return boot_cpu_has_tsc ? rdtsc() : 0; }
 static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 {
 	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));

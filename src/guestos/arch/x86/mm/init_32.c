@@ -18,6 +18,7 @@ pte_t *pkmap_page_table;
 static pte_t *fixmap_page_table;
 static unsigned long direct_4k_pages, direct_4m_pages;
 static bool have_pge;
+bool boot_cpu_has_tsc;
 
 unsigned long direct_map_4k_kb(void) { return direct_4k_pages << 2; }
 unsigned long direct_map_4m_kb(void) { return direct_4m_pages << 12; }
@@ -64,6 +65,7 @@ void paging_init(void)
 	if (!(d & (1 << 3)))
 		panic("CPU lacks PSE (4 MiB pages), which this kernel needs");
 	have_pge = d & (1 << 13);
+	boot_cpu_has_tsc = d & (1 << 4);
 
 	kernel_physical_mapping_init();
 	pkmap_page_table = one_page_table_init(PKMAP_BASE);
