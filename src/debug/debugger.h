@@ -102,6 +102,18 @@ int monitor_exec(struct debugger *d, const char *line, FILE *out);
  * MON_QUIT or MON_OK (end of input). */
 int monitor_repl(struct debugger *d, FILE *in, FILE *out, bool prompt);
 
+/* Disassemble the instruction at buf (n bytes valid) that sits at eip, in
+ * Intel syntax, with 32- or 16-bit default sizes. Returns its length, or
+ * <= 0 as cpu_insn_decode (out then says "(bad)" or "(truncated)"). */
+int dbg_disasm(const uint8_t *buf, unsigned n, uint32_t eip, bool code32, char *out, size_t len);
+/* Read up to n bytes at a linear address through the page tables (a
+ * supervisor probe: no A/D bits, no TLB fill, no MMIO). Returns how many
+ * bytes could be read before an unmapped page or MMIO. */
+unsigned dbg_read_lin(struct debugger *d, uint32_t lin, uint8_t *buf, unsigned n);
+/* The instruction at the current CS:EIP, disassembled ("(unmapped)" if it
+ * cannot be read). Returns its length or <= 0. */
+int dbg_disasm_pc(struct debugger *d, char *out, size_t len);
+
 /* Decoded #PF error code, "not-P W U" style as paging_walk_format prints it. */
 void dbg_pf_err_format(uint32_t err, char *buf, size_t len);
 /* One event of the event log as one line (no newline). */

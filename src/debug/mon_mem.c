@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/cpu.h"
 #include "debug/monitor_impl.h"
 #include "mmu/paging.h"
 #include "mmu/phys.h"
@@ -68,8 +69,10 @@ static int parse_format(const char *cmd, uint64_t *count, unsigned *unit, FILE *
         *unit = 2, p++;
     else if (*p == 'd')
         *unit = 4, p++;
+    else if (*p == 'i')
+        *unit = 0, p++;   /* instructions */
     if (*p || *count == 0) {
-        fprintf(out, "%s: expected /N followed by b, w or d (e.g. x/8b)\n", cmd);
+        fprintf(out, "%s: expected /N followed by b, w, d or i (e.g. x/8b)\n", cmd);
         return -1;
     }
     return 0;
@@ -88,6 +91,13 @@ int mon_examine(struct debugger *d, const struct mon_args *a, FILE *out, bool ph
     }
     if (count > 4096)
         count = 4096;
+    if (unit == 0) {
+        if (physical) {
+            fputs("xp: /i disassembles linear addresses only (use x/Ni)\n", out);
+            return MON_ERROR;
+        }
+        return mon_unassemble(d, addr, count, out);
+    }
     struct reader r = { .d = d, .physical = physical };
     unsigned per_line = 16 / unit;
     for (uint64_t i = 0; i < count; i++) {
@@ -108,6 +118,31 @@ int mon_examine(struct debugger *d, const struct mon_args *a, FILE *out, bool ph
         fprintf(out, " %0*x", (int)unit * 2, v);
         if (i % per_line == per_line - 1 || i + 1 == count)
             fputc('\n', out);
+    }
+    return MON_OK;
+}
+
+int mon_unassemble(struct debugger *d, uint32_t lin, uint64_t count, FILE *out)
+{
+    struct seg cs = cpu_get_seg(d->m->cpu, S_CS);
+    bool code32 = cs.flags & 0x4000;
+    for (uint64_t i = 0; i < count; i++) {
+        uint8_t code[16];
+        unsigned n = dbg_read_lin(d, lin, code, sizeof code);
+        if (!n) {
+            fprintf(out, "%08x: not readable\n", lin);
+            return MON_ERROR;
+        }
+        char text[128], bytes[40] = "";
+        int len = dbg_disasm(code, n, lin - cs.base, code32, text, sizeof text);
+        if (len <= 0) {
+            snprintf(text, sizeof text, "db 0x%02x", code[0]);
+            len = 1;
+        }
+        for (int k = 0; k < len && k < 10; k++)
+            snprintf(bytes + 2 * k, sizeof bytes - 2 * (size_t)k, "%02x", code[k]);
+        fprintf(out, "%08x: %-20s %s\n", lin, bytes, text);
+        lin += (uint32_t)len;
     }
     return MON_OK;
 }

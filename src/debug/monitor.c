@@ -116,9 +116,11 @@ static int mon_trace(struct debugger *d, const struct mon_args *a, FILE *out)
         uint32_t pc = dbg_pc(d);
         uint64_t ic = cpu_icount(d->m->cpu);
         uint64_t since = ev->head;
+        char text[128];
+        dbg_disasm_pc(d, text, sizeof text);
         struct machine_result res;
         enum dbg_stop why = dbg_run(d, 1, 0, &res, NULL);
-        fprintf(out, "%10" PRIu64 "  %08x\n", ic, pc);
+        fprintf(out, "%10" PRIu64 "  %08x  %s\n", ic, pc, text);
         struct event e;
         char line[160];
         while (events_read(ev, &since, &e, 1)) {
@@ -222,6 +224,7 @@ static const char help_text[] =
     "regs                      registers, EFLAGS, segments (with caches), CR0-CR4, CPL\n"
     "x/N[bwd] LIN              memory at a linear address (b=8, w=16, d=32 bits)\n"
     "xp/N[bwd] PHYS            memory at a physical address\n"
+    "u [LIN] [N]               disassemble N instructions (default: 10 at CS:EIP); also x/Ni\n"
     "translate LIN [r|w|x] [user|super]   the page walk step by step (alias: page)\n"
     "tlb                       TLB counters and valid entries\n"
     "info mem                  mapped linear ranges with rights (QEMU style)\n"
@@ -231,7 +234,7 @@ static const char help_text[] =
     "step [N]                  execute N instructions (default 1)\n"
     "continue [N]              run until a breakpoint, watch or stop (at most N instructions)\n"
     "until tlb|pf|any [N]      run to the next TLB miss and/or page fault\n"
-    "trace [N]                 step N instructions, printing each address and its events\n"
+    "trace [N]                 step N instructions, printing each one and the events it raised\n"
     "break LIN / delete N      breakpoint on a linear address / remove it\n"
     "watch PHYS / unwatch N    stop when the 4 KiB physical page is written / remove it\n"
     "quit                      leave the monitor\n"
@@ -274,6 +277,16 @@ int monitor_exec(struct debugger *d, const char *line, FILE *out)
             return mon_tlb(d, &a, out);
         fputs("usage: info mem|tab|break|regs|tlb\n", out);
         return MON_ERROR;
+    }
+    if (!strcmp(cmd, "u")) {
+        uint32_t lin = dbg_pc(d);
+        uint64_t n = 10;
+        if ((a.argc > 1 && !mon_parse_value(d, a.argv[1], &lin)) ||
+            (a.argc > 2 && !mon_parse_count(a.argv[2], &n))) {
+            fputs("usage: u [LIN] [N]\n", out);
+            return MON_ERROR;
+        }
+        return mon_unassemble(d, lin, n, out);
     }
     if (!strcmp(cmd, "events"))
         return mon_events(d, &a, out);

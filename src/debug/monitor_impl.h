@@ -23,6 +23,7 @@ bool mon_parse_count(const char *s, uint64_t *out);
 
 int mon_regs(struct debugger *d, const struct mon_args *a, FILE *out);
 int mon_examine(struct debugger *d, const struct mon_args *a, FILE *out, bool physical);
+int mon_unassemble(struct debugger *d, uint32_t lin, uint64_t count, FILE *out);
 int mon_translate(struct debugger *d, const struct mon_args *a, FILE *out);
 int mon_tlb(struct debugger *d, const struct mon_args *a, FILE *out);
 int mon_info_mem(struct debugger *d, FILE *out);

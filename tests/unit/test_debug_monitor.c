@@ -228,9 +228,26 @@ END_TEST
 START_TEST(trace_prints_each_address)
 {
     expect("trace 3",
-           "         0  00100000\n"
-           "         1  00100005\n"
-           "         2  0010000a\n");
+           "         0  00100000  mov eax, 0x11223344\n"
+           "         1  00100005  mov dword [0x8049010], eax\n"
+           "         2  0010000a  inc eax\n");
+}
+END_TEST
+
+START_TEST(u_and_x_i_disassemble_through_the_page_tables)
+{
+    expect("u 100000 3",
+           "00100000: b844332211           mov eax, 0x11223344\n"
+           "00100005: a310900408           mov dword [0x8049010], eax\n"
+           "0010000a: 40                   inc eax\n");
+    expect("x/2i 10000b",
+           "0010000b: 90                   nop\n"
+           "0010000c: ebfe                 jmp 0x0010000c\n");
+    int st;
+    char *got = run("u 09000000 1", &st);
+    ck_assert_int_eq(st, MON_ERROR);
+    ck_assert_str_eq(got, "09000000: not readable\n");
+    free(got);
 }
 END_TEST
 
@@ -300,6 +317,7 @@ int main(void)
     tcase_add_test(tc, breakpoint_stops_before_its_instruction);
     tcase_add_test(tc, step_executes_exactly_n_instructions);
     tcase_add_test(tc, trace_prints_each_address);
+    tcase_add_test(tc, u_and_x_i_disassemble_through_the_page_tables);
     tcase_add_test(tc, events_decode_page_fault_error_codes);
     tcase_add_test(tc, unknown_command_is_an_error);
     tcase_add_test(tc, repl_runs_lines_and_repeats_step_on_empty_line);
