@@ -6,7 +6,10 @@
  * expand() splits a larger block and gives back the upper halves;
  * __free_one_page() merges a block with its buddy (pfn ^ (1 << order))
  * while the buddy is free, of the same order and in the same zone.
- * Order-0 pages go through a per-CPU list (count/high/batch) first.
+ * Free blocks sit on one list per migrate type; a type whose lists are
+ * empty steals from another (__rmqueue_fallback), retyping whole
+ * pageblocks when it can. Order-0 pages go through a per-CPU list per
+ * type (count/high/batch) first.
  *
  * Policy: gfp_zone() picks the highest zone a request may use; the
  * zonelist walks down from it (HighMem -> Normal -> DMA); a zone is used
