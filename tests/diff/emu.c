@@ -1,10 +1,13 @@
 /* The Pagoda side of the differential test.
  *
- * Guest physical memory (paging off, so linear == physical):
+ * Guest memory (linear == physical but for the two remapped pages below):
  *   0x1000 GDT, 0x2000 IDT (256 interrupt gates), 0x3000 TSS,
  *   0x4000 exception handlers (vector v at 0x4000 + 8 v, all HLT, never run),
- *   0x8000-0xf000 ring-0 stack, then the code page and data area of
- *   diff_case.h, and 0x300000-0x3fffff where cases that may fault keep ESP.
+ *   0x5000 page directory, 0x6000 two page tables,
+ *   0x8000-0xf000 ring-0 stack, then the code pages and data area of
+ *   diff_case.h, and 0x300000-0x3fffff where cases that may fault keep ESP;
+ *   with paging, the second code and data pages are the frames at
+ *   0x7e0000 and 0x7f0000.
  *
  * Ring 3 (the default) matches the native executor, which runs in user
  * mode: an exception switches to the ring-0 stack through the TSS, so the
@@ -26,7 +29,14 @@
 #define TSS_ADDR    0x3000u
 #define HANDLER_ADDR 0x4000u
 #define KSTACK_TOP  0xf000u
-#define RAM_BYTES   (4u << 20)
+#define RAM_BYTES   (8u << 20)
+/* Paging (the default): identity-mapped, except that the second code page
+ * and the second data page live in distant frames, so that an access or a
+ * fetch across either page boundary joins two non-adjacent frames. */
+#define PD_ADDR     0x5000u
+#define PT_ADDR     0x6000u      /* two page tables: 8 MiB */
+#define CODE_FRAME2 0x7e0000u
+#define DATA_FRAME2 0x7f0000u
 #define CODE_WINDOW 32u          /* bytes rewritten per case at its code_addr */
 #define STEP_BUDGET 64           /* a REP string case takes at most ~9 steps */
 
@@ -48,6 +58,7 @@ struct diff_emu {
     struct mmu mmu;
     struct cpu *cpu;
     int ring;
+    bool paging;
     struct seg cs, ss, ds, fs, gs, es_alt;
     unsigned frame_lo, frame_hi;
     uint32_t last_code;      /* where the previous case's bytes were written */
@@ -68,6 +79,49 @@ static int bus_ack(void *ctx)
     return 0x20;
 }
 
+/* The harness's own view of its page tables (it never changes them). */
+static uint32_t lin2phys(const struct diff_emu *e, uint32_t lin)
+{
+    if (e->paging) {
+        if ((lin & ~0xfffu) == DIFF_CODE_PAGE + 0x1000u)
+            return CODE_FRAME2 | (lin & 0xfffu);
+        if ((lin & ~0xfffu) == DIFF_DATA_PAGE + 0x1000u)
+            return DATA_FRAME2 | (lin & 0xfffu);
+    }
+    return lin;
+}
+
+static void guest_write(struct diff_emu *e, uint32_t lin, const void *src, uint32_t len)
+{
+    const uint8_t *p = src;
+    while (len) {
+        uint32_t n = 0x1000u - (lin & 0xfffu);
+        if (n > len)
+            n = len;
+        phys_write_block(e->phys, lin2phys(e, lin), p, n);
+        lin += n; p += n; len -= n;
+    }
+}
+
+static void guest_read(struct diff_emu *e, uint32_t lin, void *dst, uint32_t len)
+{
+    uint8_t *p = dst;
+    while (len) {
+        uint32_t n = 0x1000u - (lin & 0xfffu);
+        if (n > len)
+            n = len;
+        phys_read_block(e->phys, lin2phys(e, lin), p, n);
+        lin += n; p += n; len -= n;
+    }
+}
+
+static uint32_t guest_read32(struct diff_emu *e, uint32_t lin)
+{
+    uint8_t b[4];
+    guest_read(e, lin, b, 4);
+    return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
 static void put_desc(struct phys *p, unsigned sel, uint32_t base, uint32_t limit, uint16_t flags)
 {
     uint32_t lo = (limit & 0xffff) | (base << 16);
@@ -83,7 +137,7 @@ static struct seg mkseg(uint16_t sel, uint32_t base, uint32_t limit, uint16_t fl
     return s;
 }
 
-struct diff_emu *diff_emu_create(int ring, const uint16_t sel[6], char *err, size_t errlen)
+struct diff_emu *diff_emu_create(int ring, bool paging, const uint16_t sel[6], char *err, size_t errlen)
 {
     struct diff_emu *e = calloc(1, sizeof *e);
     if (!e) {
@@ -91,6 +145,7 @@ struct diff_emu *diff_emu_create(int ring, const uint16_t sel[6], char *err, siz
         return NULL;
     }
     e->ring = ring;
+    e->paging = paging;
     e->phys = phys_create(RAM_BYTES, err, errlen);
     if (!e->phys) {
         free(e);
@@ -172,10 +227,19 @@ struct diff_emu *diff_emu_create(int ring, const uint16_t sel[6], char *err, siz
 
     uint8_t cc[DIFF_CODE_SIZE];
     memset(cc, 0xcc, sizeof cc);
-    phys_write_block(p, DIFF_CODE_PAGE, cc, sizeof cc);
+    guest_write(e, DIFF_CODE_PAGE, cc, sizeof cc);
     e->last_code = DIFF_CODE_ADDR;
 
-    cpu_set_cr(e->cpu, 0, CR0_PE | 0x10u /* ET */);
+    uint32_t cr0 = CR0_PE | 0x10u /* ET */;
+    if (paging) {
+        for (uint32_t pde = 0; pde < 2; pde++)
+            phys_write(p, PD_ADDR + 4 * pde, (PT_ADDR + 0x1000u * pde) | 7u, 4);
+        for (uint32_t pg = 0; pg < RAM_BYTES >> 12; pg++)
+            phys_write(p, PT_ADDR + 4 * pg, lin2phys(e, pg << 12) | 7u, 4);   /* P, W, U */
+        cpu_set_cr(e->cpu, 3, PD_ADDR);
+        cr0 |= CR0_PG;
+    }
+    cpu_set_cr(e->cpu, 0, cr0);
     cpu_set_seg(e->cpu, S_TR, mkseg(sel_tss, TSS_ADDR, 0x67, 0x0b | SEGF_P));
     if (ring == 3) {
         e->cs = mkseg(sel[1], 0, 0xffffffffu, code | SEGF_DPL3);
@@ -231,11 +295,11 @@ int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *
     uint32_t at = in->code_addr ? in->code_addr : DIFF_CODE_ADDR;
     uint8_t window[CODE_WINDOW];
     memset(window, 0xcc, sizeof window);
-    phys_write_block(e->phys, e->last_code, window, sizeof window);
+    guest_write(e, e->last_code, window, sizeof window);
     memcpy(window, in->code, in->code_len);
-    phys_write_block(e->phys, at, window, sizeof window);
+    guest_write(e, at, window, sizeof window);
     e->last_code = at;
-    phys_write_block(e->phys, DIFF_DATA_ADDR, in->data, DIFF_DATA_SIZE);
+    guest_write(e, DIFF_DATA_ADDR, in->data, DIFF_DATA_SIZE);
     e->frame_lo = e->frame_hi = 0;
 
     for (unsigned r = 0; r < 8; r++)
@@ -246,8 +310,13 @@ int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *
 
     int vec = -1;
     int steps = 0;
+    bool lost = false;
+    bool shutdown = false;
     for (; steps < STEP_BUDGET; steps++) {
-        cpu_step(c);
+        if (cpu_step(c) == CPU_STOP_TRIPLE_FAULT) {
+            shutdown = true;
+            break;
+        }
         uint32_t eip = cpu_get_eip(c);
         if (eip >= HANDLER_ADDR && eip < HANDLER_ADDR + 256 * 8 && (eip - HANDLER_ADDR) % 8 == 0) {
             vec = (int)((eip - HANDLER_ADDR) / 8);
@@ -271,16 +340,18 @@ int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *
     if (vec >= 0) {
         uint32_t sp = out->regs[R_ESP];
         out->vector = vec;
+        if (e->ring == 0 && (sp < 0x10000u || sp > RAM_BYTES - 16))
+            lost = true;
         if (has_error_code(vec)) {
-            out->err = phys_read(e->phys, sp, 4);
+            out->err = guest_read32(e, sp);
             sp += 4;
         }
-        out->eip = phys_read(e->phys, sp, 4);
-        out->eflags = phys_read(e->phys, sp + 8, 4);
-        out->sregs[1] = (uint16_t)phys_read(e->phys, sp + 4, 2);
+        out->eip = guest_read32(e, sp);
+        out->eflags = guest_read32(e, sp + 8);
+        out->sregs[1] = (uint16_t)guest_read32(e, sp + 4);
         if (e->ring == 3) {
-            out->regs[R_ESP] = phys_read(e->phys, sp + 12, 4);
-            out->sregs[2] = (uint16_t)phys_read(e->phys, sp + 16, 2);
+            out->regs[R_ESP] = guest_read32(e, sp + 12);
+            out->sregs[2] = (uint16_t)guest_read32(e, sp + 16);
         } else {
             out->regs[R_ESP] = sp + 12;
             /* the frame went onto the case's own stack */
@@ -303,10 +374,14 @@ int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *
         cpu_set_seg(c, S_FS, e->fs);
         cpu_set_seg(c, S_GS, e->gs);
     }
-    phys_read_block(e->phys, DIFF_DATA_ADDR, out->data, DIFF_DATA_SIZE);
+    guest_read(e, DIFF_DATA_ADDR, out->data, DIFF_DATA_SIZE);
+    if (shutdown) {
+        out->vector = -3;     /* the machine must be created anew */
+        return -1;
+    }
     if (steps == STEP_BUDGET) {
         out->vector = -2;
         return -1;
     }
-    return 0;
+    return lost ? 1 : 0;
 }
