@@ -98,6 +98,14 @@ void panel_walk_draw(struct ui *u)
         }
         text_draw(u->text, a->x + indent * cw, y, col, line);
     }
+    y += lh / 2;
+    if (y + lh <= a->y + a->h) {
+        char insn[128];
+        dbg_disasm_pc(&u->d, insn, sizeof insn);
+        int x = text_drawf(u->text, a->x, y, COL_DIM, "next at %08x: ", dbg_pc(&u->d));
+        text_draw(u->text, x, y, COL_TITLE, insn);
+        y += lh;
+    }
     if (y + lh <= a->y + a->h)
         text_draw(u->text, a->x, y, COL_DIM, "g: type an address  f: follow faults / EIP");
 }
