@@ -31,6 +31,12 @@
 
 /* diff_in.flags */
 #define DIFF_F_ES_ALT   1u   /* ES = the data-area segment (67-prefixed string ops) */
+/* Page protections for this case only (ring-3 runs with paging): the second
+ * data page read-only or not present, the second code page not present. */
+#define DIFF_F_DATA2_RO 2u
+#define DIFF_F_DATA2_NP 4u
+#define DIFF_F_CODE2_NP 8u
+#define DIFF_F_PAGES    (DIFF_F_DATA2_RO | DIFF_F_DATA2_NP | DIFF_F_CODE2_NP)
 
 /* Register order = enum cpu_reg: EAX ECX EDX EBX ESP EBP ESI EDI */
 struct diff_in {
@@ -50,6 +56,7 @@ struct diff_out {
     uint32_t eip;
     int32_t vector;          /* -1: no exception; else the vector (trap number) */
     uint32_t err;            /* error code when the vector has one */
+    uint32_t cr2;            /* the faulting address of a #PF */
     uint16_t sregs[6];       /* selectors after the instruction: ES CS SS DS FS GS */
     uint8_t data[DIFF_DATA_SIZE];
 };
@@ -70,6 +77,6 @@ struct diff_hello {
 };
 
 _Static_assert(sizeof(struct diff_in) == 24 + 36 + DIFF_DATA_SIZE, "diff_in layout");
-_Static_assert(sizeof(struct diff_out) == 60 + DIFF_DATA_SIZE, "diff_out layout");
+_Static_assert(sizeof(struct diff_out) == 64 + DIFF_DATA_SIZE, "diff_out layout");
 
 #endif

@@ -284,6 +284,23 @@ void diff_emu_frame_span(const struct diff_emu *e, unsigned *lo, unsigned *hi)
     *hi = e->frame_hi;
 }
 
+/* The per-case protections of DIFF_F_PAGES: PTE flags, and INVLPG so the
+ * TLB sees them (SDM Vol. 3 §4.10.4). */
+static void set_pte(struct diff_emu *e, uint32_t lin, uint32_t flags)
+{
+    phys_write(e->phys, PT_ADDR + 4 * (lin >> 12), lin2phys(e, lin) | flags, 4);
+    mmu_invlpg(&e->mmu, lin);
+}
+
+static void set_case_pages(struct diff_emu *e, unsigned pages, bool on)
+{
+    uint32_t data2 = DIFF_DATA_PAGE + 0x1000u, code2 = DIFF_CODE_PAGE + 0x1000u;
+    if (pages & (DIFF_F_DATA2_RO | DIFF_F_DATA2_NP))
+        set_pte(e, data2, !on ? 7u : (pages & DIFF_F_DATA2_NP) ? 0u : 5u);   /* U|P, no W */
+    if (pages & DIFF_F_CODE2_NP)
+        set_pte(e, code2, on ? 0u : 7u);
+}
+
 static bool has_error_code(int v)
 {
     return v == 8 || (v >= 10 && v <= 14) || v == 17;
@@ -302,6 +319,9 @@ int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *
     guest_write(e, DIFF_DATA_ADDR, in->data, DIFF_DATA_SIZE);
     e->frame_lo = e->frame_hi = 0;
 
+    unsigned pages = e->paging ? in->flags & DIFF_F_PAGES : 0;
+    if (pages)
+        set_case_pages(e, pages, true);
     for (unsigned r = 0; r < 8; r++)
         cpu_set_reg(c, (enum cpu_reg)r, in->regs[r]);
     cpu_set_seg(c, S_ES, (in->flags & DIFF_F_ES_ALT) ? e->es_alt : e->ds);
@@ -337,6 +357,11 @@ int diff_emu_run(struct diff_emu *e, const struct diff_in *in, struct diff_out *
     }
     out->vector = -1;
     out->err = 0;
+    out->cr2 = 0;
+    if (vec == 14)
+        out->cr2 = cpu_get_cr(c, 2);
+    if (pages)
+        set_case_pages(e, pages, false);
     if (vec >= 0) {
         uint32_t sp = out->regs[R_ESP];
         out->vector = vec;

@@ -1546,6 +1546,16 @@ void diff_gen_form(const struct diff_env *env, uint64_t seed, uint64_t index,
 
     gen_form(&g, f);
 
+    /* 5%: this case runs with the second data page read-only or absent, or
+     * the second code page absent: page faults mid-instruction, on either
+     * part of a straddling access or fetch, with partial progress (REP) and
+     * restart semantics to compare */
+    if (chance(&g, 5)) {
+        static const uint8_t pf[3] = { DIFF_F_DATA2_RO, DIFF_F_DATA2_NP, DIFF_F_CODE2_NP };
+        c->in.flags |= pf[below(&g, 3)];
+        g.may_fault = true;
+    }
+
     if (g.may_fault && !pinned(&g, R_SP))
         g.in->regs[R_SP] = SAFE_ESP_LO + below(&g, SAFE_ESP_SPAN);
 
