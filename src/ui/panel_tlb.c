@@ -6,6 +6,51 @@
 
 #include "ui/ui_impl.h"
 
+/* The entry map: one cell per (set, way), right of the list. */
+#define TLB_MAP_W 160
+
+void tlb_map_cell(const struct ui *u, unsigned set, unsigned way, SDL_Rect *cell)
+{
+    const struct tlb *t = &u->m->mmu.tlb;
+    const SDL_Rect *a = &u->lay.tlb;
+    unsigned cells = t->sets * t->ways;
+    int lh = text_line_h(u->text), top = a->y + lh + 2, avail = a->h - lh - 2;
+    int x0 = a->x + a->w - TLB_MAP_W;
+    if (cells <= 64) {   /* small (the i386's 8 x 4): a row per set, a column per way */
+        int w = TLB_MAP_W / (int)t->ways, h = avail / (int)t->sets;
+        if (h > w)
+            h = w;
+        *cell = (SDL_Rect){ x0 + (int)way * w, top + (int)set * h, w - 2, h - 2 };
+        return;
+    }
+    unsigned idx = set * t->ways + way, rows = (cells + 31) / 32;
+    int w = TLB_MAP_W / 32, h = avail / (int)rows;
+    if (h > w)
+        h = w;
+    if (h < 2)
+        h = 2;
+    *cell = (SDL_Rect){ x0 + (int)(idx % 32) * w, top + (int)(idx / 32) * h, w - 1, h - 1 };
+}
+
+static void draw_map(struct ui *u, unsigned n)
+{
+    const struct tlb *t = &u->m->mmu.tlb;
+    SDL_Rect c;
+    if (t->sets * t->ways > 4096)
+        return;   /* too many to show one by one */
+    for (unsigned s = 0; s < t->sets; s++)
+        for (unsigned w = 0; w < t->ways; w++) {
+            tlb_map_cell(u, s, w, &c);
+            draw_fill(u->r, c.x, c.y, c.w, c.h, COL_EMPTY);
+        }
+    for (unsigned i = 0; i < n; i++) {
+        const struct tlb_snap *e = &u->tlb_now[i];
+        uint32_t col = e->large ? COL_LARGE : e->global ? 0x9b6fd6u : e->user_ok ? COL_UCORNER : 0x3d7cc9u;
+        tlb_map_cell(u, e->set, e->way, &c);
+        draw_fill(u->r, c.x, c.y, c.w, c.h, col);
+    }
+}
+
 static bool was_cached(const struct ui *u, const struct tlb_snap *s)
 {
     for (unsigned i = 0; i < u->tlb_prev_n; i++)
@@ -59,8 +104,8 @@ void panel_tlb_draw(struct ui *u)
                (unsigned long long)st->flushes[TLB_FLUSH_TASK_SWITCH],
                (unsigned long long)st->flushes[TLB_FLUSH_EXPLICIT]);
     y += lh;
-    int col_w = 34 * cw + 2 * cw;
-    int cols = a->w / col_w;
+    int col_w = 33 * cw;
+    int cols = (a->w - TLB_MAP_W - 8) / col_w;
     if (cols < 1)
         cols = 1;
     text_draw(u->text, a->x, y, COL_DIM, cols > 1 ? " set.w lin page->phys page Uwwdgl   (new fills bright)"
@@ -83,6 +128,14 @@ void panel_tlb_draw(struct ui *u)
     }
     if ((unsigned)shown < n)
         text_drawf(u->text, a->x, y + rows * lh, COL_DIM, "... and %u more (monitor: tlb)", n - (unsigned)shown);
+    draw_map(u, n);
+    for (unsigned i = 0; i < n; i++) {   /* new fills: a bright outline */
+        if (was_cached(u, &u->tlb_now[i]))
+            continue;
+        SDL_Rect c;
+        tlb_map_cell(u, u->tlb_now[i].set, u->tlb_now[i].way, &c);
+        draw_frame(u->r, c.x, c.y, c.w, c.h, COL_OK);
+    }
     memcpy(u->tlb_prev, u->tlb_now, n * sizeof *u->tlb_now);
     u->tlb_prev_n = n;
 }

@@ -219,6 +219,8 @@ void panel_frames_tooltip(struct ui *u);
 void guestinfo_slab_name(struct ui *u, uint32_t pfn, char *buf, size_t len);
 
 void panel_tlb_draw(struct ui *u);
+/* The cell of TLB entry (set, way) in the TLB panel's map. */
+void tlb_map_cell(const struct ui *u, unsigned set, unsigned way, SDL_Rect *cell);
 void faults_collect(struct ui *u);
 void panel_faults_draw(struct ui *u);
 void panel_walk_draw(struct ui *u);

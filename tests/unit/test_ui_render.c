@@ -216,6 +216,22 @@ START_TEST(hover_finds_the_cell_under_the_mouse)
 }
 END_TEST
 
+START_TEST(tlb_map_shows_valid_entries_by_kind)
+{
+    struct machine_result res;
+    ck_assert_int_eq(dbg_run(&u->d, 2, 0, &res, NULL), DBG_STOP_DONE);
+    ui_render(u);   /* both entries are new: outlined */
+    ui_render(u);   /* now old: plain cells */
+    SDL_Rect c;
+    tlb_map_cell(u, 0x100, 0, &c);   /* 0x100000: kernel page */
+    ck_assert_uint_eq(pixel(c.x + c.w / 2, c.y + c.h / 2), 0x3d7cc9u);
+    tlb_map_cell(u, 0x049, 0, &c);   /* 0x08049000: user page */
+    ck_assert_uint_eq(pixel(c.x + c.w / 2, c.y + c.h / 2), COL_UCORNER);
+    tlb_map_cell(u, 0x048, 0, &c);   /* never used */
+    ck_assert_uint_eq(pixel(c.x + c.w / 2, c.y + c.h / 2), COL_EMPTY);
+}
+END_TEST
+
 START_TEST(hover_over_a_frame_shows_its_tooltip)
 {
     ui_render(u);
@@ -345,6 +361,7 @@ int main(void)
     tcase_add_test(tc, hover_finds_the_cell_under_the_mouse);
     tcase_add_test(tc, step_keys_execute_and_show_the_walk_they_made);
     tcase_add_test(tc, hover_over_a_frame_shows_its_tooltip);
+    tcase_add_test(tc, tlb_map_shows_valid_entries_by_kind);
     tcase_add_test(tc, guest_info_colours_frames_by_owner);
     tcase_add_test(tc, guest_info_port_reads_float_high_like_an_unclaimed_port);
     suite_add_tcase(s, tc);
