@@ -4,10 +4,10 @@
  * instruction limit moved to where we want to stop, so it goes at full
  * speed with the run loop's own handling of timers, HLT and resets. With
  * breakpoints, watches or `until` conditions the debugger steps one
- * instruction at a time with cpu_step (the CPU has no breakpoint hook yet)
- * and hands anything but a plain step (HLT, triple fault, exit, reset) to
- * machine_run for one instruction, so the machine behaves exactly as in a
- * normal run. */
+ * instruction at a time with cpu_step (the CPU has no breakpoint hook yet),
+ * skips virtual time itself while the CPU waits in HLT for a timer, and
+ * hands anything else (triple fault, exit, reset, a halt nothing can wake)
+ * to machine_run, so the machine behaves as in a normal run. */
 #include "debug/debugger.h"
 
 #include <stdlib.h>
@@ -192,6 +192,15 @@ enum dbg_stop dbg_run(struct debugger *d, uint64_t n, unsigned until,
             vclock_run_due(&m->vc);
             enum cpu_stop cs = cpu_step(m->cpu);
             plain = cs == CPU_STOP_BUDGET || cs == CPU_STOP_REQUEST;
+            /* halted, waiting for a timer's interrupt: skip virtual time
+             * to it as the run loop does; the next step then delivers the
+             * interrupt alone, so a breakpoint in its handler is not run
+             * past inside a decoded trace */
+            uint64_t next = vclock_next(&m->vc);
+            if (cs == CPU_STOP_HLT && (cpu_get_eflags(m->cpu) & F_IF) && next != VCLOCK_NEVER) {
+                vclock_skip_to(&m->vc, next);
+                continue;
+            }
         }
         if (!plain && (why = run_machine(d, 1, res)) != DBG_STOP_DONE)
             goto out;

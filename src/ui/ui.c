@@ -14,7 +14,7 @@
 #include "ui/ui_impl.h"
 
 #define DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
-#define STEP_UNTIL_LIMIT 50000000u   /* `t` gives up after this many instructions */
+#define STEP_UNTIL_LIMIT 5000000u   /* `t` gives up after this many steps (about a second) */
 
 void ui_config_defaults(struct ui_config *cfg)
 {
