@@ -201,6 +201,37 @@ START_TEST(hlt_with_interrupts_on_skips_virtual_time_to_the_pit_tick)
 }
 END_TEST
 
+START_TEST(a_timer_armed_mid_slice_interrupts_a_busy_guest_on_time)
+{
+    /* PIT channel 0 mode 0 (one interrupt on terminal count), count 1193:
+     * IRQ 0 after 1193 or 1194 PIT clocks, about 100,000 instructions at
+     * 100 MHz. The guest spins with IF = 1, so only the slice end the
+     * virtual clock asked for (deadline_changed) can deliver it in time. */
+    static const uint8_t code[] = {
+        0xB0, 0x30, 0xE6, 0x43,             /* ch 0, lo/hi, mode 0 */
+        0xB0, 0xA9, 0xE6, 0x40,             /* 1193 = 0x04a9 */
+        0xB0, 0x04, 0xE6, 0x40,
+        0xB0, 0xFE, 0xE6, 0x21,             /* unmask IRQ 0 */
+        0x0F, 0x01, 0x1D, 0x40, 0x00, 0x10, 0x00,   /* lidt [0x100040] */
+        0xFB, 0xEB, 0xFE,                   /* sti; jmp $ */
+        0, 0, 0, 0, 0, 0,
+        0x47, 0x00, 0x48, 0x00, 0x10, 0x00, 0, 0,
+    };
+    uint8_t buf[0x80] = { 0 };
+    memcpy(buf, code, sizeof code);
+    uint8_t g[8] = { 0x90, 0x00, 0x10, 0x00, 0x00, 0x8E, 0x10, 0x00 };
+    memcpy(buf + 0x28 + 8 * 8, g, 8);
+    static const uint8_t handler[] = { 0xB0, 0x00, 0xE6, 0xF4, 0xF4 };
+    memcpy(buf + 0x70, handler, sizeof handler);
+    struct machine *m = boot(buf, sizeof buf, NULL);
+    struct machine_result r;
+    ck_assert_int_eq(machine_run(m, NULL, &r), MSTOP_EXIT_PORT);
+    ck_assert_uint_ge(r.icount, 99900);
+    ck_assert_uint_le(r.icount, 100200);
+    machine_destroy(m);
+}
+END_TEST
+
 START_TEST(two_machines_side_by_side_run_identically)
 {
     static const uint8_t code[] = { 0x31, 0xC0, 0x40, 0x3D, 0x00, 0x00, 0x01, 0x00, 0x75, 0xF8, 0xFA, 0xF4 };
@@ -291,6 +322,7 @@ int main(void)
     tcase_add_test(tc, a_pending_signal_stops_the_run_with_128_plus_signo);
     tcase_add_test(tc, a_fault_without_idt_is_a_triple_fault_with_status_3);
     tcase_add_test(tc, hlt_with_interrupts_on_skips_virtual_time_to_the_pit_tick);
+    tcase_add_test(tc, a_timer_armed_mid_slice_interrupts_a_busy_guest_on_time);
     tcase_add_test(tc, two_machines_side_by_side_run_identically);
     tcase_add_test(tc, a_guest_reset_request_boots_the_image_again);
     tcase_add_test(tc, a_rom_starts_at_the_reset_vector);
