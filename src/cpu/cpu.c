@@ -358,7 +358,7 @@ void cpu_set_eip(struct cpu *c, uint32_t v)
 {
     c->eip = v;
     c->halted = false;
-    end_trace(c);
+    cpu_remap(c);
 }
 
 uint32_t cpu_get_eflags(struct cpu *c) { return flags_materialize(c); }
@@ -371,7 +371,7 @@ void cpu_set_eflags(struct cpu *c, uint32_t v)
         c->cpl = 3;
         c->m->user = 1;
     }
-    end_trace(c);
+    cpu_remap(c);
 }
 
 struct seg cpu_get_seg(const struct cpu *c, enum cpu_seg s) { return c->seg[s & 7]; }
@@ -385,7 +385,7 @@ void cpu_set_seg(struct cpu *c, enum cpu_seg s, struct seg v)
         c->cpl = cpu_pe(c) ? (cpu_v86(c) ? 3u : (v.sel & 3u)) : 0u;
         c->m->user = c->cpl == 3;
     }
-    end_trace(c);
+    cpu_remap(c);
 }
 
 uint32_t cpu_get_cr(const struct cpu *c, int n)
@@ -408,7 +408,7 @@ void cpu_set_cr(struct cpu *c, int n, uint32_t v)
     case 4: mmu_set_cr4(c->m, v); break;
     default: break;
     }
-    end_trace(c);
+    cpu_remap(c);
 }
 
 void cpu_get_gdtr(const struct cpu *c, uint32_t *base, uint16_t *limit)

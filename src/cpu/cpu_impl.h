@@ -59,7 +59,7 @@ struct tc_entry {
     uint32_t n;
     /* chaining: the traces that followed this one last, valid while the
      * CPU's epoch (CS, CRx, INVLPG, A20 ... unchanged) is the one recorded */
-    uint32_t link_eip[2], link_pa[2], link_epoch[2];
+    uint32_t link_eip[2], link_epoch[2];
     struct tc_entry *link[2];
     uint32_t link_next;
 };
@@ -403,9 +403,17 @@ static inline uint32_t szp_flags(uint32_t res, unsigned sz)
     return (res == 0 ? F_ZF : 0) | (res & szsign(sz) ? F_SF : 0) | parity_flag(res);
 }
 
-/* Finish the trace after this instruction; also drop trace chaining (the
- * mode, CS or the linear-to-physical map may have changed). */
+/* Finish the trace after this instruction: the run loop has something to
+ * look at (an interrupt may be deliverable, a shadow, HLT, TF ...). */
 static inline void end_trace(struct cpu *c)
+{
+    c->break_trace = true;
+}
+
+/* ... and also drop trace chaining: CS, the mode or the linear-to-physical
+ * map (CR0/CR3/CR4, INVLPG, task switch) may have changed, so a link keyed
+ * by EIP alone may now lead elsewhere. */
+static inline void cpu_remap(struct cpu *c)
 {
     c->break_trace = true;
     c->epoch++;

@@ -94,7 +94,7 @@ void cpu_write_cr(struct cpu *c, int n, uint32_t v)
         break;
     default: cpu_exception(c, EXC_UD, NO_ERR);
     }
-    end_trace(c);
+    cpu_remap(c);
 }
 
 void op_mov_RC(struct cpu *c, const struct insn *i)
@@ -400,13 +400,13 @@ void op_grp7(struct cpu *c, const struct insn *i)
         /* PE can be set but not cleared by LMSW */
         cr0 = (cr0 & ~0xeu) | (v & 0xeu) | ((cr0 | v) & 1u);
         mmu_set_cr0(c->m, cr0);
-        end_trace(c);
+        cpu_remap(c);
         return;
     }
     default:
         need_cpl0(c);
         mmu_invlpg(c->m, c->seg[i->seg].base + ea_off(c, i));
-        end_trace(c);
+        cpu_remap(c);
         return;
     }
 }

@@ -26,6 +26,7 @@ static void on_code_write(void *ctx, uint32_t pa, uint32_t len)
     /* until code is decoded from it again, writes to the page run free */
     phys_clear_code(c->m->phys, pa);
     c->break_trace = true;
+    c->epoch++;   /* links may lead into the stale traces */
 }
 
 void icache_init(struct cpu *c)
@@ -136,6 +137,8 @@ static struct tc_entry *fill(struct cpu *c, struct tc_entry *t, uint32_t pa, uin
     t->gen2 = page_gen(c, pa2);
     t->insn = out;
     t->n = n;
+    /* the entry may have held another trace that links lead to */
+    c->epoch++;
     t->link_epoch[0] = t->link_epoch[1] = c->epoch - 1;
     t->link_next = 0;
     return t;
@@ -161,26 +164,25 @@ struct tc_entry *icache_lookup(struct cpu *c)
 }
 
 /* The trace at CS:EIP, first through the links of the trace that ran last
- * (no translation, no hashing), else through icache_lookup. */
+ * (no translation, no hashing), else through icache_lookup. A link is good
+ * while the epoch it was made in lasts: the epoch moves on every change of
+ * CS, mode or mapping (cpu_remap), every write to a page of decoded code and
+ * every refill of a cache entry, so the link target is still the trace it
+ * was. */
 struct tc_entry *icache_next(struct cpu *c)
 {
     struct tc_entry *p = c->prev_tc, *t;
-    uint32_t key = (c->code32 ? 2u : 0u) | 1u;
     if (LIKELY(p != NULL)) {
-        for (int k = 0; k < 2; k++) {
-            if (p->link_eip[k] == c->eip && p->link_epoch[k] == c->epoch) {
-                t = p->link[k];
-                if (LIKELY(t->pa == p->link_pa[k] && t->key == key && t->gen == page_gen(c, t->pa)))
-                    return c->prev_tc = t;
-                break;
-            }
-        }
+        uint32_t eip = c->eip, epoch = c->epoch;
+        if (p->link_eip[0] == eip && p->link_epoch[0] == epoch)
+            return c->prev_tc = p->link[0];
+        if (p->link_eip[1] == eip && p->link_epoch[1] == epoch)
+            return c->prev_tc = p->link[1];
     }
     t = icache_lookup(c);
     if (p && t->page2 == (t->pa & ~0xfffu)) {
         unsigned k = p->link_next++ & 1;
         p->link_eip[k] = c->eip;
-        p->link_pa[k] = t->pa;
         p->link_epoch[k] = c->epoch;
         p->link[k] = t;
     }

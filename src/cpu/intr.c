@@ -260,7 +260,7 @@ void cpu_iret(struct cpu *c, unsigned osz)
         seg_load_real(c, S_GS, gs);
         c->r[R_ESP] = esp;
         c->eip = eip & 0xffff;
-        end_trace(c);
+        cpu_remap(c);
         return;
     }
     struct seg cs;

@@ -126,7 +126,7 @@ void seg_load_real(struct cpu *c, int s, uint16_t sel)
     }
     seg_update_cache(c, s);
     if (s == S_CS)
-        end_trace(c);
+        cpu_remap(c);
 }
 
 bool seg_read_desc(struct cpu *c, uint16_t sel, uint32_t *lo, uint32_t *hi)
@@ -220,7 +220,7 @@ void cpu_set_cs(struct cpu *c, struct seg cs, unsigned cpl)
     c->cpl = cpl;
     c->m->user = cpl == 3;
     seg_update_cache(c, S_CS);
-    end_trace(c);
+    cpu_remap(c);
 }
 
 /* Checks common to a code segment reached by JMP/CALL (directly or through

@@ -138,7 +138,7 @@ void task_switch(struct cpu *c, uint16_t sel, uint32_t lo, uint32_t hi,
     c->m->user = c->cpl == 3;
     c->insn_eip = c->eip;
     c->esp_dirty = false;
-    end_trace(c);
+    cpu_remap(c);
 
     /* LDT */
     if ((t.ldt & ~3u) == 0) {
