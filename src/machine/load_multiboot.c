@@ -192,7 +192,18 @@ static int load_elf(struct mb_load *L, const uint8_t *img, size_t len, uint32_t 
         snprintf(L->err, L->errlen, "%s: ELF has no loadable segments", L->path);
         goto out;
     }
+    /* A kernel linked to run high (p_vaddr != p_paddr) may give a virtual
+     * e_entry; paging is off at entry, so translate it through the segment
+     * that holds it, as GRUB does. */
     *entry = eh->e_entry;
+    for (size_t i = 0; i < nph; i++) {
+        const Elf32_Phdr *s = &ph[i];
+        if (s->p_type == PT_LOAD && s->p_vaddr != s->p_paddr &&
+            eh->e_entry - s->p_vaddr < s->p_memsz) {
+            *entry = eh->e_entry - s->p_vaddr + s->p_paddr;
+            break;
+        }
+    }
     rc = 0;
 out:
     elf_end(e);

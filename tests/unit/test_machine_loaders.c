@@ -215,6 +215,20 @@ START_TEST(multiboot_info_has_memory_cmdline_loader_name_and_full_map)
 }
 END_TEST
 
+START_TEST(a_higher_half_entry_is_translated_to_its_physical_address)
+{
+    struct seg_spec s[] = { { 0x100000, 0x100, 0x100, 0x90 } };
+    size_t n = build_elf(elfbuf, s, 1, 0xC0100010u, 0x200, 0, 0);
+    Elf32_Phdr ph;
+    memcpy(&ph, elfbuf + sizeof(Elf32_Ehdr), sizeof ph);
+    ph.p_vaddr = 0xC0100000u;             /* linked at 3 GiB, loaded at 1 MiB */
+    memcpy(elfbuf + sizeof(Elf32_Ehdr), &ph, sizeof ph);
+    ck_assert_int_eq(boot(write_file("high.elf", elfbuf, n)), 0);
+    ck_assert_uint_eq(fx.bs.eip, 0x100010);
+    ck_assert_uint_eq(phys_read(fx.p, 0x100000, 1), 0x90);
+}
+END_TEST
+
 START_TEST(multiboot_modules_are_page_aligned_after_the_kernel_with_their_strings)
 {
     char m1[128], m2[128], k[128], spec[512];
@@ -663,6 +677,7 @@ int main(void)
     tcase_add_test(mb, multiboot_entry_state_is_magic_info_and_flat_protected_mode);
     tcase_add_test(mb, multiboot_info_has_memory_cmdline_loader_name_and_full_map);
     tcase_add_test(mb, multiboot_modules_are_page_aligned_after_the_kernel_with_their_strings);
+    tcase_add_test(mb, a_higher_half_entry_is_translated_to_its_physical_address);
     tcase_add_test(mb, multiboot_address_fields_load_a_raw_image_with_bss);
     tcase_add_test(mb, a_file_that_is_no_kernel_is_refused);
     tcase_add_test(mb, an_elf_without_multiboot_header_is_refused);
