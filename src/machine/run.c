@@ -232,4 +232,9 @@ void machine_print_stats(const struct machine *m, const struct machine_result *r
             (unsigned long long)st->hits, (unsigned long long)st->misses,
             (unsigned long long)flushes, (unsigned long long)st->invlpg,
             (unsigned long long)st->page_faults, (unsigned long long)m->ev.counts[EV_DMA]);
+    struct cpu_stats cs;
+    cpu_get_stats(m->cpu, &cs);
+    fprintf(out, "pagoda: stats: decoded-instruction cache %u entries, %llu invalidations "
+            "(writes to code pages), %llu full flushes\n", cs.icache_used,
+            (unsigned long long)cs.icache_invalidations, (unsigned long long)cs.icache_flushes);
 }
