@@ -127,6 +127,18 @@ static int place(struct mb_load *L, uint32_t pa, const uint8_t *src, uint32_t fi
     return 0;
 }
 
+static bool phdr_at(Elf *e, size_t i, Elf32_Phdr *out)
+{
+    GElf_Phdr g;
+    if (!gelf_getphdr(e, (int)i, &g))
+        return false;
+    *out = (Elf32_Phdr){ .p_type = g.p_type, .p_offset = (Elf32_Off)g.p_offset,
+                         .p_vaddr = (Elf32_Addr)g.p_vaddr, .p_paddr = (Elf32_Addr)g.p_paddr,
+                         .p_filesz = (Elf32_Word)g.p_filesz, .p_memsz = (Elf32_Word)g.p_memsz,
+                         .p_flags = g.p_flags, .p_align = (Elf32_Word)g.p_align };
+    return true;
+}
+
 static int load_elf(struct mb_load *L, const uint8_t *img, size_t len, uint32_t *entry)
 {
     if (elf_version(EV_CURRENT) == EV_NONE) {
@@ -161,14 +173,19 @@ static int load_elf(struct mb_load *L, const uint8_t *img, size_t len, uint32_t 
         snprintf(L->err, L->errlen, "%s: corrupt ELF program header count: %s", L->path, elf_errmsg(-1));
         goto out;
     }
-    Elf32_Phdr *ph = nph ? elf32_getphdr(e) : NULL;
-    if (nph && !ph) {
+    if (nph && !elf32_getphdr(e)) {
         snprintf(L->err, L->errlen, "%s: truncated or corrupt ELF program headers: %s", L->path, elf_errmsg(-1));
         goto out;
     }
     unsigned loaded = 0;
     for (size_t i = 0; i < nph; i++) {
-        const Elf32_Phdr *s = &ph[i];
+        /* a copy: the table may sit at any file offset, unaligned in memory */
+        Elf32_Phdr one;
+        if (!phdr_at(e, i, &one)) {
+            snprintf(L->err, L->errlen, "%s: corrupt ELF program header %zu: %s", L->path, i, elf_errmsg(-1));
+            goto out;
+        }
+        const Elf32_Phdr *s = &one;
         if (s->p_type != PT_LOAD || s->p_memsz == 0)
             continue;
         char what[48];
@@ -197,7 +214,10 @@ static int load_elf(struct mb_load *L, const uint8_t *img, size_t len, uint32_t 
      * that holds it, as GRUB does. */
     *entry = eh->e_entry;
     for (size_t i = 0; i < nph; i++) {
-        const Elf32_Phdr *s = &ph[i];
+        Elf32_Phdr one;
+        if (!phdr_at(e, i, &one))
+            break;
+        const Elf32_Phdr *s = &one;
         if (s->p_type == PT_LOAD && s->p_vaddr != s->p_paddr &&
             eh->e_entry - s->p_vaddr < s->p_memsz) {
             *entry = eh->e_entry - s->p_vaddr + s->p_paddr;
