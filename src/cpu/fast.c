@@ -130,6 +130,23 @@ static inline bool cond_sub32(uint32_t d, uint32_t s, unsigned cc)
     return r ^ (cc & 1);
 }
 
+/* After AND/OR/XOR/TEST: CF = OF = 0, so the conditions reduce to ZF/SF. */
+static inline bool cond_logic32(uint32_t res, unsigned cc)
+{
+    bool r;
+    switch (cc >> 1) {
+    case 0: r = false; break;                       /* O / NO */
+    case 1: r = false; break;                       /* B / AE */
+    case 2: r = res == 0; break;                    /* E / NE */
+    case 3: r = res == 0; break;                    /* BE / A */
+    case 4: r = res >> 31; break;                   /* S / NS */
+    case 6: r = res >> 31; break;                   /* L / GE: SF != OF(0) */
+    case 7: r = res == 0 || (res >> 31); break;     /* LE / G */
+    default: r = false; break;                      /* P: not taken here */
+    }
+    return r ^ (cc & 1);
+}
+
 /* Jcc rel8/rel32 in 32-bit code. */
 static void f_jcc32(struct cpu *c, const struct insn *i)
 {
@@ -137,6 +154,8 @@ static void f_jcc32(struct cpu *c, const struct insn *i)
     bool take;
     if (c->lf.op == LF_SUB && c->lf.sz == 4 && (cc >> 1) != 0 && (cc >> 1) != 5)
         take = cond_sub32(c->lf.dst, c->lf.src, cc);
+    else if (c->lf.op == LF_LOGIC && c->lf.sz == 4 && (cc >> 1) != 5)
+        take = cond_logic32(c->lf.res, cc);
     else
         take = cpu_cond(c, cc);
     if (take) {
@@ -145,6 +164,62 @@ static void f_jcc32(struct cpu *c, const struct insn *i)
             cpu_exception(c, EXC_GP, 0);
         c->eip = t;
     }
+}
+
+/* SHL/SAL, SHR, SAR of a 32-bit register: a non-zero count rewrites all six
+ * arithmetic flags (AF = 0, OF as for the first step, as do_grp2 does), so
+ * nothing needs materialising first. */
+static void f_shift32(struct cpu *c, const struct insn *i)
+{
+    unsigned op = i->opcode;
+    unsigned cnt = (op == 0xc1 ? i->imm : op == 0xd1 ? 1u : c->r[R_ECX]) & 31;
+    if (cnt == 0)
+        return;
+    uint32_t d = c->r[i->rm], r, cf, of;
+    switch (i->reg) {
+    case 5:
+        r = d >> cnt;
+        cf = (d >> (cnt - 1)) & 1;
+        of = d >> 31;
+        break;
+    case 7:
+        r = (uint32_t)((int32_t)d >> cnt);
+        cf = (uint32_t)((int32_t)d >> (cnt - 1)) & 1;
+        of = 0;
+        break;
+    default:   /* 4, 6 */
+        r = d << cnt;
+        cf = (d >> (32 - cnt)) & 1;
+        of = ((d >> 31) ^ (d >> 30)) & 1;
+        break;
+    }
+    c->r[i->rm] = r;
+    c->eflags = (c->eflags & ~LF_BITS) | szp_flags(r, 4) | cf | (of << 11);
+    c->lf.op = LF_NONE;
+}
+
+static void f_mov_EI_reg(struct cpu *c, const struct insn *i) { c->r[i->rm] = i->imm; }
+static void f_mov_EI_mem(struct cpu *c, const struct insn *i)
+{
+    mem_write(c, i->seg, ea_off(c, i), 4, i->imm);
+}
+
+static void f_movzx(struct cpu *c, const struct insn *i)
+{
+    bool word = i->opcode & 1;
+    uint32_t v;
+    if (i->mod == 3)
+        v = word ? c->r[i->rm] & 0xffff : reg_get(c, i->rm, 1);
+    else
+        v = mem_read(c, i->seg, ea_off(c, i), word ? 2 : 1);
+    c->r[i->reg] = v;
+}
+
+static void f_test_EI(struct cpu *c, const struct insn *i)
+{
+    uint32_t d = i->mod == 3 ? c->r[i->rm] : mem_read(c, i->seg, ea_off(c, i), 4);
+    uint32_t r = d & i->imm;
+    LF(c, LF_LOGIC, d, i->imm, r);
 }
 
 void cpu_specialize(struct insn *i)
@@ -183,5 +258,13 @@ void cpu_specialize(struct insn *i)
         i->fn = f_test_rr;
     } else if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
         i->fn = f_jcc32;
+    } else if ((op == 0xc1 || op == 0xd1 || op == 0xd3) && reg && i->reg >= 4) {
+        i->fn = f_shift32;
+    } else if (op == 0xc7) {
+        i->fn = reg ? f_mov_EI_reg : f_mov_EI_mem;
+    } else if (op == 0x1b6 || op == 0x1b7) {
+        i->fn = f_movzx;
+    } else if (op == 0xf7 && i->reg <= 1) {
+        i->fn = f_test_EI;
     }
 }
