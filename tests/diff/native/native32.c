@@ -194,6 +194,7 @@ static void run_case(const struct diff_in *in, struct diff_out *out)
             out->vector = -1;
             out->err = 0;
             out->cr2 = 0;
+            out->eflags &= ~0x10000u;   /* RF came with that fault's frame */
         } else if (out->vector != 8 && out->vector != 10 && out->vector != 11 &&
                    out->vector != 12 && out->vector != 13 && out->vector != 14 &&
                    out->vector != 17) {
