@@ -32,10 +32,10 @@ static void teardown(void)
 
 /* A multiboot image with the address fields (flag 16): header at 0x100000,
  * code at 0x100020. */
-static const char *kernel(const uint8_t *code, size_t n)
+static const char *kernel_at(uint32_t base, const uint8_t *code, size_t n)
 {
     uint8_t img[0x200] = { 0 };
-    uint32_t h[8] = { MB_MAGIC, 0x10000, -(MB_MAGIC + 0x10000), 0x100000, 0x100000, 0, 0, CODE_AT };
+    uint32_t h[8] = { MB_MAGIC, 0x10000, -(MB_MAGIC + 0x10000), base, base, 0, 0, base + 0x20 };
     memcpy(img, h, sizeof h);
     memcpy(img + 0x20, code, n);
     snprintf(path, sizeof path, "%s/k.bin", dir);
@@ -44,6 +44,11 @@ static const char *kernel(const uint8_t *code, size_t n)
     ck_assert_uint_eq(fwrite(img, 1, sizeof img, f), sizeof img);
     fclose(f);
     return path;
+}
+
+static const char *kernel(const uint8_t *code, size_t n)
+{
+    return kernel_at(0x100000, code, n);
 }
 
 static struct machine *boot(const uint8_t *code, size_t n, struct machine_config *cfg)
@@ -232,6 +237,34 @@ START_TEST(a_timer_armed_mid_slice_interrupts_a_busy_guest_on_time)
 }
 END_TEST
 
+START_TEST(i8042_a20_off_makes_1m_alias_0_through_the_tlb)
+{
+    /* runs at 0x200000 (bit 20 clear: unaffected by the gate) */
+    static const uint8_t code[] = {
+        0xC7, 0x05, 0x00, 0x00, 0x10, 0x00, 0x11, 0x11, 0x11, 0x11,   /* mov [0x100000], 0x11111111 */
+        0xC7, 0x05, 0x00, 0x00, 0x00, 0x00, 0x22, 0x22, 0x22, 0x22,   /* mov [0], 0x22222222 */
+        0xA1, 0x00, 0x00, 0x10, 0x00,                                 /* mov eax, [0x100000] (TLB warm) */
+        0xB0, 0xD1, 0xE6, 0x64, 0xB0, 0xDD, 0xE6, 0x60,               /* 8042 output port: A20 off */
+        0xA1, 0x00, 0x00, 0x10, 0x00,                                 /* mov eax, [0x100000] */
+        0xFA, 0xF4,
+    };
+    struct machine_config cfg;
+    options_defaults(&cfg);
+    cfg.serial = SERIAL_NONE;
+    char err[256];
+    struct machine *m = machine_create(&cfg, kernel_at(0x200000, code, sizeof code), err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    ck_assert(phys_a20(m->phys));
+    uint64_t a20_flushes = m->mmu.tlb.st.flushes[TLB_FLUSH_A20];
+    struct machine_result r;
+    ck_assert_int_eq(machine_run(m, NULL, &r), MSTOP_HALT);
+    ck_assert(!phys_a20(m->phys));
+    ck_assert_uint_eq(cpu_get_reg(m->cpu, R_EAX), 0x22222222u);   /* 0x100000 now reads 0 */
+    ck_assert_uint_gt(m->mmu.tlb.st.flushes[TLB_FLUSH_A20], a20_flushes);
+    machine_destroy(m);
+}
+END_TEST
+
 START_TEST(two_machines_side_by_side_run_identically)
 {
     static const uint8_t code[] = { 0x31, 0xC0, 0x40, 0x3D, 0x00, 0x00, 0x01, 0x00, 0x75, 0xF8, 0xFA, 0xF4 };
@@ -323,6 +356,7 @@ int main(void)
     tcase_add_test(tc, a_fault_without_idt_is_a_triple_fault_with_status_3);
     tcase_add_test(tc, hlt_with_interrupts_on_skips_virtual_time_to_the_pit_tick);
     tcase_add_test(tc, a_timer_armed_mid_slice_interrupts_a_busy_guest_on_time);
+    tcase_add_test(tc, i8042_a20_off_makes_1m_alias_0_through_the_tlb);
     tcase_add_test(tc, two_machines_side_by_side_run_identically);
     tcase_add_test(tc, a_guest_reset_request_boots_the_image_again);
     tcase_add_test(tc, a_rom_starts_at_the_reset_vector);
