@@ -1,6 +1,8 @@
 /* Panel: what has the guest printed? The tail of COM1's output, as a
  * terminal would show it (CR, LF, backspace; other control bytes
  * dropped), wrapped to the panel's width. Tab sends keys to COM1. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ui/ui_impl.h"
@@ -8,8 +10,60 @@
 #define CON_MAX_COLS 160
 #define CON_MAX_ROWS 64
 
+/* The monitor's output in place of the console. */
+static void draw_monitor_output(struct ui *u)
+{
+    const SDL_Rect *a = &u->lay.console;
+    int lh = text_line_h(u->text), cw = text_char_w(u->text);
+    text_drawf(u->text, a->x, a->y, COL_OK, "monitor: %s   (Esc: back to the console)", u->cmd_shown);
+    draw_frame(u->r, a->x - 2, a->y + lh + 1, a->w + 4, a->h - lh - 1, COL_OK);
+    int y = a->y + lh + 3, cols = a->w / cw;
+    const char *p = u->cmd_out;
+    while (*p && y + lh <= a->y + a->h) {
+        size_t n = strcspn(p, "\n");
+        char line[256];
+        snprintf(line, sizeof line, "%.*s", (int)(n < (size_t)cols ? n : (size_t)cols), p);
+        uint32_t col = strstr(line, "#PF") || strstr(line, "not readable") || strstr(line, "unknown")
+                       ? COL_FAULT : COL_TEXT;
+        text_draw(u->text, a->x, y, col, line);
+        y += lh;
+        p += n;
+        if (*p == '\n')
+            p++;
+    }
+}
+
+void ui_monitor_exec(struct ui *u, const char *line)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "%s", line);
+    /* a run with no count would hold the window until the guest stops:
+     * continue gets 5*10^7 instructions at most, until 5*10^6 steps */
+    char w1[16] = "", w2[16] = "", w3[16] = "";
+    int words = sscanf(cmd, "%15s %15s %15s", w1, w2, w3);
+    if ((!strcmp(w1, "c") || !strcmp(w1, "continue")) && words == 1)
+        snprintf(cmd, sizeof cmd, "continue 50000000");
+    else if (!strcmp(w1, "until") && words == 2)
+        snprintf(cmd, sizeof cmd, "until %s 5000000", w2);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return;
+    if (monitor_exec(&u->d, cmd, f) == MON_QUIT)
+        u->quit = true;
+    fclose(f);
+    free(u->cmd_out);
+    u->cmd_out = text;
+    snprintf(u->cmd_shown, sizeof u->cmd_shown, "%s", cmd);
+}
+
 void panel_console_draw(struct ui *u)
 {
+    if (u->cmd_out) {
+        draw_monitor_output(u);
+        return;
+    }
     const SDL_Rect *a = &u->lay.console;
     int lh = text_line_h(u->text), cw = text_char_w(u->text);
     if (u->console_input)

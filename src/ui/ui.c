@@ -100,6 +100,7 @@ void ui_destroy(struct ui *u)
     free(u->frame);
     free(u->tlb_prev);
     free(u->tlb_now);
+    free(u->cmd_out);
     text_destroy(u->text);
     dbg_free(&u->d);
     free(u);
@@ -110,6 +111,11 @@ static void draw_status(struct ui *u)
     const SDL_Rect *a = &u->lay.status;
     draw_fill(u->r, 0, a->y - 3, u->cfg.width, a->h + 6, 0x20232au);
     uint32_t col = u->stopped ? COL_FAULT : u->paused ? COL_PROT_FAULT : COL_OK;
+    if (u->cmd_mode) {
+        text_drawf(u->text, a->x, a->y, COL_OK, ":%s_   (a monitor command: regs, translate LIN, tlb, "
+                   "info mem, u, x/8d LIN, events, step, break ...; Enter runs, Esc cancels)", u->cmd);
+        return;
+    }
     const char *st = u->status;
     if (!strncmp(st, "pagoda: ", 8))
         st += 8;
@@ -119,7 +125,7 @@ static void draw_status(struct ui *u)
              (unsigned long long)cpu_icount(u->m->cpu), cpu_cpl(u->m->cpu),
              u->paused || u->stopped ? 0.0 : u->mips, u->render_ms);
     x = text_draw(u->text, x + 16, a->y, COL_DIM, info);
-    static const char keys[] = "space run/pause  s step  t to TLB miss/#PF  q quit";
+    static const char keys[] = "space run/pause  s step  t to TLB miss/#PF  : monitor  q quit";
     int kx = a->x + a->w - (int)strlen(keys) * text_char_w(u->text);
     if (kx > x + 16)
         text_draw(u->text, kx, a->y, COL_DIM, keys);
@@ -249,6 +255,24 @@ static void console_key(struct ui *u, const char *bytes, size_t n)
 static void handle_key(struct ui *u, const SDL_KeyboardEvent *k)
 {
     SDL_Keycode key = k->keysym.sym;
+    if (u->cmd_mode) {
+        size_t n = strlen(u->cmd);
+        if (key == SDLK_RETURN || key == SDLK_KP_ENTER) {
+            u->cmd_mode = false;
+            if (n)
+                ui_monitor_exec(u, u->cmd);
+        } else if (key == SDLK_ESCAPE) {
+            u->cmd_mode = false;
+        } else if (key == SDLK_BACKSPACE && n) {
+            u->cmd[n - 1] = '\0';
+        }
+        return;   /* characters arrive as SDL_TEXTINPUT */
+    }
+    if (u->cmd_out && key == SDLK_ESCAPE) {
+        free(u->cmd_out);   /* back to the console */
+        u->cmd_out = NULL;
+        return;
+    }
     if (u->typing) {
         size_t n = strlen(u->typed);
         if (key == SDLK_RETURN || key == SDLK_KP_ENTER) {
@@ -314,6 +338,14 @@ static void handle_key(struct ui *u, const SDL_KeyboardEvent *k)
         break;
     case SDLK_TAB:
         u->console_input = true;
+        free(u->cmd_out);
+        u->cmd_out = NULL;
+        break;
+    case SDLK_COLON:
+    case SDLK_SEMICOLON:   /* ':' on layouts where it needs Shift */
+        u->cmd_mode = true;
+        u->cmd[0] = '\0';
+        u->swallow_text = true;   /* the ':' itself arrives as text too */
         break;
     default:
         break;
@@ -355,7 +387,15 @@ void ui_handle_event(struct ui *u, const SDL_Event *e)
         handle_key(u, &e->key);
         break;
     case SDL_TEXTINPUT:
-        if (u->typing) {
+        if (u->swallow_text) {
+            u->swallow_text = false;
+            if (!strcmp(e->text.text, ":") || !strcmp(e->text.text, ";"))
+                break;
+        }
+        if (u->cmd_mode) {
+            size_t n = strlen(u->cmd);
+            snprintf(u->cmd + n, sizeof u->cmd - n, "%s", e->text.text);
+        } else if (u->typing) {
             for (const char *p = e->text.text; *p; p++) {
                 size_t n = strlen(u->typed);
                 bool hex = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F');

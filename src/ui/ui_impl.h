@@ -154,6 +154,13 @@ struct ui {
     bool typing;               /* entering a hex address for the walk */
     char typed[9];
 
+    /* monitor commands typed into the window (':') */
+    bool cmd_mode;
+    bool swallow_text;         /* drop the text event of the key that opened it */
+    char cmd[128];
+    char *cmd_out;             /* the last command's output, shown over the console */
+    char cmd_shown[160];
+
     struct ui_console con;
     bool console_input;        /* keys go to the guest's COM1 */
 
@@ -225,5 +232,9 @@ void faults_collect(struct ui *u);
 void panel_faults_draw(struct ui *u);
 void panel_walk_draw(struct ui *u);
 void panel_console_draw(struct ui *u);
+/* Run a monitor command typed into the window; its output replaces the
+ * console panel until Esc. Runs without a count are capped so the window
+ * stays responsive. */
+void ui_monitor_exec(struct ui *u, const char *line);
 
 #endif

@@ -232,6 +232,45 @@ START_TEST(tlb_map_shows_valid_entries_by_kind)
 }
 END_TEST
 
+static void key(SDL_Keycode k)
+{
+    SDL_Event e = { 0 };
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = k;
+    ui_handle_event(u, &e);
+}
+
+static void text(const char *t)
+{
+    SDL_Event e = { 0 };
+    e.type = SDL_TEXTINPUT;
+    snprintf(e.text.text, sizeof e.text.text, "%s", t);
+    ui_handle_event(u, &e);
+}
+
+START_TEST(colon_runs_a_monitor_command_in_the_window)
+{
+    key(SDLK_COLON);
+    text(":");   /* the key's own text is not part of the command */
+    text("step 2");
+    ck_assert(u->cmd_mode);
+    key(SDLK_q);   /* typing, not quitting */
+    ck_assert(!u->quit);
+    key(SDLK_RETURN);
+    ck_assert(!u->cmd_mode);
+    ck_assert_uint_eq(cpu_icount(m->cpu), 2);
+    ck_assert_str_eq(u->cmd_out, "stopped at 0010000a (2 instructions, icount 2)\n");
+    ui_render(u);
+    key(SDLK_COLON);
+    text("c");   /* no count: capped so the window stays live */
+    key(SDLK_RETURN);
+    ck_assert_str_eq(u->cmd_shown, "continue 50000000");
+    key(SDLK_ESCAPE);   /* back to the console */
+    ck_assert_ptr_null(u->cmd_out);
+    ck_assert(!u->quit);
+}
+END_TEST
+
 START_TEST(hover_over_a_frame_shows_its_tooltip)
 {
     ui_render(u);
@@ -362,6 +401,7 @@ int main(void)
     tcase_add_test(tc, step_keys_execute_and_show_the_walk_they_made);
     tcase_add_test(tc, hover_over_a_frame_shows_its_tooltip);
     tcase_add_test(tc, tlb_map_shows_valid_entries_by_kind);
+    tcase_add_test(tc, colon_runs_a_monitor_command_in_the_window);
     tcase_add_test(tc, guest_info_colours_frames_by_owner);
     tcase_add_test(tc, guest_info_port_reads_float_high_like_an_unclaimed_port);
     suite_add_tcase(s, tc);
