@@ -266,7 +266,9 @@ void op_bswap(struct cpu *c, const struct insn *i)
  * the original operand. ofirst() is that value for ROL/RCL/SHL. */
 static inline bool ofirst_left(uint32_t d, unsigned w) { return ((d >> (w - 1)) ^ (d >> (w - 2))) & 1; }
 
-static uint32_t do_grp2(struct cpu *c, unsigned op, unsigned sz, uint32_t d, unsigned cnt)
+/* imm: the count came from an immediate (C0/C1). P6-family hardware leaves
+ * OF unchanged after ROL/ROR by an immediate count other than 1. */
+static uint32_t do_grp2(struct cpu *c, unsigned op, unsigned sz, uint32_t d, unsigned cnt, bool imm)
 {
     unsigned w = sz * 8;
     uint32_t m = szmask(sz), sign = szsign(sz), r, f;
@@ -280,7 +282,7 @@ static uint32_t do_grp2(struct cpu *c, unsigned op, unsigned sz, uint32_t d, uns
         unsigned n = cnt % w;
         r = n ? ((d << n) | (d >> (w - n))) & m : d;
         cf = r & 1;
-        of = cnt == 1 ? ((r & sign) != 0) != cf : ofirst_left(d, w);
+        of = cnt == 1 ? ((r & sign) != 0) != cf : imm ? (f & F_OF) != 0 : ofirst_left(d, w);
         f = (f & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
         break;
     }
@@ -288,7 +290,8 @@ static uint32_t do_grp2(struct cpu *c, unsigned op, unsigned sz, uint32_t d, uns
         unsigned n = cnt % w;
         r = n ? ((d >> n) | (d << (w - n))) & m : d;
         cf = r & sign;
-        of = ((d >> (w - 1)) ^ d) & 1;   /* first step: new MSB (old bit 0) ^ old MSB */
+        /* first step: new MSB (old bit 0) ^ old MSB */
+        of = (cnt != 1 && imm) ? (f & F_OF) != 0 : ((d >> (w - 1)) ^ d) & 1;
         f = (f & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
         break;
     }
@@ -349,15 +352,16 @@ void op_grp2(struct cpu *c, const struct insn *i)
     case 0xd0: case 0xd1: cnt = 1; break;
     default: cnt = c->r[R_ECX] & 0xff; break;
     }
+    bool imm = i->opcode == 0xc0 || i->opcode == 0xc1;
     if (i->mod == 3) {
-        reg_set(c, i->rm, sz, do_grp2(c, i->reg, sz, reg_get(c, i->rm, sz), cnt));
+        reg_set(c, i->rm, sz, do_grp2(c, i->reg, sz, reg_get(c, i->rm, sz), cnt, imm));
         return;
     }
     uint32_t lin = seg_lin(c, i->seg, ea_off(c, i), sz, true);
     uint32_t v = mmu_read_rmw(c->m, lin, (int)sz);
     if ((cnt & 31) == 0)
         return;
-    lin_write(c, lin, sz, do_grp2(c, i->reg, sz, v, cnt));
+    lin_write(c, lin, sz, do_grp2(c, i->reg, sz, v, cnt, imm));
 }
 
 /* SHLD/SHRD. Counts above 16 on word operands are undefined; here the
