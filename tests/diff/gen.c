@@ -1389,7 +1389,18 @@ static void gen_form(struct gen *g, const struct diff_form *f)
         static const uint8_t loadable[5] = { SR_ES, SR_SS, SR_DS, SR_FS, SR_GS };
         unsigned sr = chance(g, 96) ? loadable[below(g, 5)] : (chance(g, 50) ? SR_CS : 6 + below(g, 2));
         opcode(g, op);
-        modrm_E(g, sr, 2, 50, pick_sel(g, sr < 6 ? sr : SR_DS));
+        uint16_t v = pick_sel(g, sr < 6 ? sr : SR_DS);
+        if (chance(g, 50)) {
+            unsigned off = modrm_mem(g, sr, 2);
+            mem_put(g, off, 2, v);
+        } else {
+            /* the source may be SP: pin it, or the safe-ESP rule would
+             * replace the selector */
+            unsigned rm = below(g, 8);
+            modrm_reg(g, sr, rm);
+            set_op_reg(g, rm, 2, v);
+            pin(g, rm);
+        }
         g->may_fault = true;
         break;
     }
@@ -1550,7 +1561,10 @@ void diff_gen_form(const struct diff_env *env, uint64_t seed, uint64_t index,
      * the second code page absent: page faults mid-instruction, on either
      * part of a straddling access or fetch, with partial progress (REP) and
      * restart semantics to compare */
-    if (chance(&g, 5)) {
+    /* (not BOUND: the host checks the lower bound before it reads the upper
+     * one, so a #BR can win over a #PF on the upper bound; that order is
+     * the host's, not the SDM's) */
+    if (f->kind != K_BOUND && chance(&g, 5)) {
         static const uint8_t pf[3] = { DIFF_F_DATA2_RO, DIFF_F_DATA2_NP, DIFF_F_CODE2_NP };
         c->in.flags |= pf[below(&g, 3)];
         g.may_fault = true;
