@@ -116,12 +116,14 @@ int cpu_decode(const uint8_t *buf, unsigned avail, bool code32, struct insn *out
     if (!e->fn)
         return DEC_UD;
     uint32_t fl = e->info.flags;
-    if ((fl & OPF_MEM) && i.mod == 3)
-        return DEC_UD;
+    /* A defined opcode used wrongly (a register where memory is required,
+     * LOCK where it is not allowed) is #UD, but only once the whole
+     * instruction has been fetched: a fetch fault on its last bytes comes
+     * first (as on hardware). */
+    bool ud = ((fl & OPF_MEM) && i.mod == 3) ||
+              (lock && (!(fl & OPF_LOCK) || i.mod == 3 || (fl & OPF_REGM)));
     if (fl & OPF_REGM)
         i.mod = 3;
-    if (lock && (!(fl & OPF_LOCK) || i.mod == 3))
-        return DEC_UD;
 
     i.fn = e->fn;
     i.opcode = (uint16_t)op;
@@ -220,6 +222,8 @@ int cpu_decode(const uint8_t *buf, unsigned avail, bool code32, struct insn *out
         i.imm2 = buf[pos++];
     }
 
+    if (ud)
+        return DEC_UD;
     i.seg = (uint8_t)(seg >= 0 ? seg : defseg);
     i.len = (uint8_t)pos;
     *out = i;

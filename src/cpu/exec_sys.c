@@ -332,24 +332,16 @@ void op_lar_lsl(struct cpu *c, const struct insn *i)
     flags_set_arith(c, fl | F_ZF);
 }
 
+/* ARPL writes its destination only when it raises the RPL: a read-only or
+ * absent page faults only then (as the host CPU does). */
 void op_arpl(struct cpu *c, const struct insn *i)
 {
     need_pmode(c);
-    uint32_t lin = 0, d;
-    if (i->mod == 3) {
-        d = reg_get(c, i->rm, 2);
-    } else {
-        lin = seg_lin(c, i->seg, ea_off(c, i), 2, true);
-        d = mmu_read_rmw(c->m, lin, 2);
-    }
+    uint32_t d = rm_read(c, i, 2);
     uint32_t s = reg_get(c, i->reg, 2);
     uint32_t f = flags_materialize(c);
     if ((d & 3) < (s & 3)) {
-        d = (d & ~3u) | (s & 3);
-        if (i->mod == 3)
-            reg_set(c, i->rm, 2, d);
-        else
-            lin_write(c, lin, 2, d);
+        rm_write(c, i, 2, (d & ~3u) | (s & 3));
         flags_set_arith(c, f | F_ZF);
     } else {
         flags_set_arith(c, f & ~F_ZF);

@@ -373,6 +373,49 @@ START_TEST(data_breakpoint_on_a_write_is_a_db_trap_after_the_store)
 }
 END_TEST
 
+/* Identity-map 0-4 MiB with user pages; page 0x200000 absent and page
+ * 0x300000 read-only; paging on. */
+static void user_paging(struct vm *v)
+{
+    phys_write(v->p, 0x50000, 0x51000 | 7, 4);
+    for (uint32_t k = 0; k < 1024; k++)
+        phys_write(v->p, 0x51000 + 4 * k, k == 0x200 ? 0 : k == 0x300 ? (k << 12) | 5 : (k << 12) | 7, 4);
+    cpu_set_cr(v->c, 3, 0x50000);
+    cpu_set_cr(v->c, 0, cpu_get_cr(v->c, 0) | 0x80000000u);
+}
+
+START_TEST(fetch_fault_on_the_tail_of_a_locked_cmp_comes_before_its_ud)
+{
+    struct vm *v = vm_new();
+    /* es lock cmp ah,[ecx+0c490...] with its displacement on the absent page */
+    code(v, 0x1ffffa, (uint8_t[]){0x26, 0xf0, 0x3a, 0xa1, 0xe7, 0x66}, 6);
+    user_paging(v);
+    cpu_set_eip(v->c, 0x1ffffa);
+    ck_assert_int_eq(run_to_handler(v), 14);
+    ck_assert_uint_eq(cpu_get_cr(v->c, 2), 0x200000);
+    ck_assert_uint_eq(frame(v, 1), 0x1ffffa);
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(arpl_on_a_read_only_page_faults_only_when_it_must_write)
+{
+    struct vm *v = vm_new();
+    phys_write(v->p, 0x300000, 0x0b, 2);   /* RPL 3 already */
+    phys_write(v->p, 0x300010, 0x08, 2);   /* RPL 0: needs raising */
+    /* mov bx,3; arpl [300000h],bx (no write); arpl [300010h],bx (write: #PF) */
+    code(v, CODE, (uint8_t[]){0x66, 0xbb, 0x03, 0x00, 0x63, 0x1d, 0x00, 0x00, 0x30, 0x00,
+                              0x63, 0x1d, 0x10, 0x00, 0x30, 0x00}, 16);
+    user_paging(v);
+    to_ring3(v);
+    ck_assert_int_eq(run_to_handler(v), 14);
+    ck_assert_uint_eq(frame(v, 0), 7);               /* present, write, user */
+    ck_assert_uint_eq(frame(v, 1), CODE + 10);       /* the second ARPL */
+    ck_assert_uint_eq(cpu_get_cr(v->c, 2), 0x300010);
+    vm_free(v);
+}
+END_TEST
+
 Suite *suite(void)
 {
     Suite *s = suite_create("cpu_exc");
@@ -393,6 +436,8 @@ Suite *suite(void)
     tcase_add_test(tc, misaligned_ring3_access_with_am_and_ac_is_fault_17);
     tcase_add_test(tc, misaligned_access_without_eflags_ac_is_allowed);
     tcase_add_test(tc, data_breakpoint_on_a_write_is_a_db_trap_after_the_store);
+    tcase_add_test(tc, fetch_fault_on_the_tail_of_a_locked_cmp_comes_before_its_ud);
+    tcase_add_test(tc, arpl_on_a_read_only_page_faults_only_when_it_must_write);
     suite_add_tcase(s, tc);
     return s;
 }
