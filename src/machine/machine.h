@@ -79,7 +79,7 @@ void machine_flush(struct machine *m);
 
 enum machine_stop {
     MSTOP_HALT,          /* halted with IF = 0, or nothing left that could wake it */
-    MSTOP_IDLE,          /* halted with IF = 1, but no interrupt for an hour of virtual time */
+    MSTOP_IDLE,          /* an hour of virtual time halted, silent, with no input left */
     MSTOP_TRIPLE_FAULT,
     MSTOP_MAX_INSNS,
     MSTOP_EXIT_PORT,

@@ -18,9 +18,34 @@
 #include "devices/uart.h"
 
 #define SLICE_MAX (1u << 20)
-/* A guest that sleeps with interrupts on but never gets one (its IRQs are
- * masked) is stopped after this much virtual time without a wake-up. */
+/* A guest that sleeps in HLT for this much virtual time, printing nothing
+ * on COM1, with no host input left to wake it and the CPU busy less than
+ * 1% of the time, waits for something that cannot come: the run ends
+ * (not with --realtime, where a person is watching). */
 #define IDLE_LIMIT_SECONDS 3600ull
+
+struct quiet {
+    uint64_t since;      /* tick the window began (VCLOCK_NEVER: none) */
+    uint64_t icount;     /* instructions retired then */
+    uint64_t tx;         /* COM1 bytes sent then */
+};
+
+/* Called at each HLT with IF = 1; true when the window above has passed. */
+static bool idle_for_good(struct machine *m, struct quiet *q)
+{
+    uint64_t now = vclock_now(&m->vc), ic = cpu_icount(m->cpu), tx = uart_tx_count(m->com1);
+    uint64_t limit = IDLE_LIMIT_SECONDS * 1000000ull * m->vc.mhz;
+    if (m->cfg.realtime || m->serial_input || q->since == VCLOCK_NEVER || tx != q->tx) {
+        *q = (struct quiet){ now, ic, tx };
+        return false;
+    }
+    if (now - q->since < limit)
+        return false;
+    if (ic - q->icount < (now - q->since) / 100)
+        return true;
+    *q = (struct quiet){ now, ic, tx };   /* it was working: a new window */
+    return false;
+}
 
 static uint64_t host_ns(void)
 {
@@ -88,7 +113,7 @@ enum machine_stop machine_run(struct machine *m, volatile sig_atomic_t *signal_s
     uint64_t t0 = host_ns();
     struct pace pc = { .wall0 = t0, .virt0 = vclock_ns(&m->vc) };
     uint64_t max = m->cfg.max_insns;
-    uint64_t idle_since = VCLOCK_NEVER;   /* tick when the current HLT began */
+    struct quiet quiet = { VCLOCK_NEVER, 0, 0 };
     uint64_t reset_icount = UINT64_MAX;   /* icount at the last reset */
     char err[512];
 
@@ -126,8 +151,6 @@ enum machine_stop machine_run(struct machine *m, volatile sig_atomic_t *signal_s
         m->slice_end = until;
         enum cpu_stop st = cpu_run(m->cpu, until);
         m->slice_end = UINT64_MAX;
-        if (cpu_icount(m->cpu) != ic)
-            idle_since = VCLOCK_NEVER;
         if (m->cfg.realtime)
             pace_to(m, &pc, vclock_ns(&m->vc));
 
@@ -153,9 +176,7 @@ enum machine_stop machine_run(struct machine *m, volatile sig_atomic_t *signal_s
             next = vclock_next(&m->vc);
             if (next == VCLOCK_NEVER && !m->serial_input)
                 return finish(m, res, MSTOP_HALT, 0, t0);
-            if (idle_since == VCLOCK_NEVER)
-                idle_since = vclock_now(&m->vc);
-            if (vclock_now(&m->vc) - idle_since > IDLE_LIMIT_SECONDS * 1000000ull * m->vc.mhz)
+            if (idle_for_good(m, &quiet))
                 return finish(m, res, MSTOP_IDLE, 0, t0);
             if (m->cfg.realtime) {
                 if (next != VCLOCK_NEVER)
@@ -186,7 +207,8 @@ void machine_format_report(const struct machine_result *res, char *buf, size_t l
         snprintf(why, sizeof why, "guest halted (nothing can wake it)");
         break;
     case MSTOP_IDLE:
-        snprintf(why, sizeof why, "guest idle: no interrupt for %llu virtual seconds", IDLE_LIMIT_SECONDS);
+        snprintf(why, sizeof why, "guest idle: halted, silent and without input for %llu virtual seconds",
+                 IDLE_LIMIT_SECONDS);
         break;
     case MSTOP_TRIPLE_FAULT:
         snprintf(why, sizeof why, "triple fault");

@@ -2,11 +2,18 @@
  *   code=N   write N to the exit port 0xF4 (exit status (N << 1) | 1)
  *   halt     cli; hlt (Pagoda: nothing can wake it, exit status 0)
  *   sleep    sti; hlt with every IRQ masked (nothing can wake it either)
+ *   idle     sti; hlt forever with the PIT ticking at 100 Hz (Pagoda ends
+ *            the run after an hour of virtual time: silent, no input)
  *   triple   an exception with no IDT: triple fault (exit status 3)
  *   spin     jmp $ forever (ends with --max-insns, exit status 124)
  *   post=N   write POST code N to port 0x80 first
  *   e9=TEXT  write TEXT to the debug console port 0xE9 first */
 #include "guest.h"
+
+static void on_tick(struct irq_frame *f)
+{
+    (void)f;
+}
 
 int guest_main(uint32_t magic, const struct multiboot_info *mbi);
 int guest_main(uint32_t magic, const struct multiboot_info *mbi)
@@ -34,6 +41,15 @@ int guest_main(uint32_t magic, const struct multiboot_info *mbi)
     if (has_word(args, "sleep")) {
         outb(0x21, 0xFF);
         outb(0xA1, 0xFF);
+        for (;;)
+            sti_hlt();
+    }
+    if (has_word(args, "idle")) {
+        irq_init();
+        irq_register(0, on_tick);
+        outb(0x43, 0x34);     /* channel 0, mode 2, divisor 11932: 100 Hz */
+        outb(0x40, 0x9C);
+        outb(0x40, 0x2E);
         for (;;)
             sti_hlt();
     }
