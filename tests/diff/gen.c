@@ -330,7 +330,7 @@ struct gen {
     const struct diff_env *env;
     struct diff_case *c;
     struct diff_in *in;
-    uint8_t pre[8];
+    uint8_t pre[DIFF_CODE_MAX];
     unsigned npre;
     uint8_t body[24];
     unsigned nbody;
@@ -1523,6 +1523,17 @@ bool diff_form_needs_ring3(const struct diff_form *f)
 
 /* ---- entry points ---- */
 
+static bool is_branch(const struct diff_form *f)
+{
+    switch ((enum gen_kind)f->kind) {
+    case K_JCC: case K_JMP: case K_CALL: case K_JMP_E: case K_CALL_E: case K_RET: case K_LOOP:
+    case K_JMPF: case K_CALLF: case K_FAR_E: case K_RETF: case K_IRET:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void diff_gen_form(const struct diff_env *env, uint64_t seed, uint64_t index,
                    const struct diff_form *f, struct diff_case *c)
 {
@@ -1570,13 +1581,35 @@ void diff_gen_form(const struct diff_env *env, uint64_t seed, uint64_t index,
         g.may_fault = true;
     }
 
+    /* 4%: redundant prefixes in front of the others, up to and past the
+     * 15-byte limit (#GP(0) beyond it): segment overrides (a later one wins;
+     * alone they name flat segments, except that CS makes a write #GP(0)),
+     * repeats of 66 or 67 the instruction already has. Not for branches,
+     * whose targets were placed around the instruction's length. */
+    uint8_t extra[DIFF_CODE_MAX];
+    unsigned nx = 0;
+    if (!is_branch(f) && chance(&g, 4)) {
+        bool has66 = memchr(g.pre, 0x66, g.npre) != NULL, has67 = memchr(g.pre, 0x67, g.npre) != NULL;
+        unsigned want = 1 + below(&g, 10);
+        while (nx < want && g.npre + g.nbody + nx < DIFF_CODE_MAX) {
+            static const uint8_t seg[4] = { 0x26, 0x2e, 0x36, 0x3e };
+            unsigned r = below(&g, 6);
+            uint8_t b = r == 4 && has66 ? 0x66 : r == 5 && has67 ? 0x67 : seg[r & 3];
+            if (b == 0x26 && (c->in.flags & DIFF_F_ES_ALT))
+                b = 0x3e;   /* ES is not flat in this case */
+            extra[nx++] = b;
+        }
+        g.may_fault = true;
+    }
+
     if (g.may_fault && !pinned(&g, R_SP))
         g.in->regs[R_SP] = SAFE_ESP_LO + below(&g, SAFE_ESP_SPAN);
 
     /* prefixes in the order generated (LOCK last is as valid as first) */
-    c->in.code_len = (uint8_t)(g.npre + g.nbody);
-    memcpy(c->in.code, g.pre, g.npre);
-    memcpy(c->in.code + g.npre, g.body, g.nbody);
+    c->in.code_len = (uint8_t)(nx + g.npre + g.nbody);
+    memcpy(c->in.code, extra, nx);
+    memcpy(c->in.code + nx, g.pre, g.npre);
+    memcpy(c->in.code + nx + g.npre, g.body, g.nbody);
 }
 
 void diff_gen(const struct diff_env *env, uint64_t seed, uint64_t index, struct diff_case *c)
