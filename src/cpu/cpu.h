@@ -1,6 +1,16 @@
 /* The i386 interpreter: public interface. The machine, the debugger, the UI
  * and the tests use only what is declared here; the decoder, handlers and
- * flag machinery are private to src/cpu. */
+ * flag machinery are private to src/cpu.
+ *
+ * The CPU modelled: a P6-family part (CPUID family 6 model 1) with the 386
+ * integer instruction set, the 486/P6 additions (BSWAP, CMPXCHG, XADD,
+ * INVD/WBINVD, INVLPG, CPUID, RDTSC, RDMSR/WRMSR, CMPXCHG8B, CMOVcc, UD2,
+ * hint NOPs), real, protected and virtual-8086 mode, hardware task switches,
+ * debug registers. Not modelled: the x87 (escapes fault #NM with CR0.EM/TS,
+ * else behave as an empty coprocessor socket), MMX/SSE, SYSENTER/SYSEXIT,
+ * RDPMC, VME/PVI, SMM; CPUID reports none of them. Undefined flag values
+ * follow the P6-family host where the differential test found them
+ * consistent (exec_alu.c says which). */
 #ifndef PAGODA_CPU_H
 #define PAGODA_CPU_H
 
@@ -78,7 +88,9 @@ void cpu_reset(struct cpu *c);              /* power-on state: CS:EIP = F000:FFF
 /* Run until icount reaches `until` exactly (or another stop: HLT, triple
  * fault, cpu_request_stop). A REP string instruction counts as one. */
 enum cpu_stop cpu_run(struct cpu *c, uint64_t until);
-/* Execute exactly one instruction (or deliver one pending event). */
+/* Execute exactly one instruction (or deliver one pending event: an
+ * interrupt, or an exception the instruction raised, which then is the
+ * step). TF, breakpoints and the interrupt shadow apply as in cpu_run. */
 enum cpu_stop cpu_step(struct cpu *c);
 /* End the current cpu_run after the instruction in progress. */
 void cpu_request_stop(struct cpu *c);
