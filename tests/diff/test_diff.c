@@ -84,11 +84,9 @@ static bool data_compared(const struct diff_case *c, unsigned i, unsigned flo, u
     return !(i >= flo && i < fhi) && !(i >= c->data_undef_lo && i < c->data_undef_hi);
 }
 
-/* Selectors are compared in ring-3 runs, where Pagoda's match the executor's. */
-static bool compare_sregs;
-
+/* sregs: compare selectors (ring-3 runs, where Pagoda's match the executor's) */
 static bool same(const struct diff_case *c, const struct diff_out *n, const struct diff_out *m,
-                 unsigned flo, unsigned fhi)
+                 unsigned flo, unsigned fhi, bool compare_sregs)
 {
     if (n->vector != m->vector || n->eip != m->eip)
         return false;
@@ -123,8 +121,8 @@ static void print_out(FILE *f, const char *who, const struct diff_out *o)
     fprintf(f, "\n");
 }
 
-static void print_mismatch(FILE *f, uint64_t index, const struct diff_case *c,
-                           const struct diff_out *n, const struct diff_out *m, unsigned flo, unsigned fhi)
+static void print_mismatch(FILE *f, uint64_t index, const struct diff_case *c, const struct diff_out *n,
+                           const struct diff_out *m, unsigned flo, unsigned fhi, bool compare_sregs)
 {
     fprintf(f, "MISMATCH case %llu\n", (unsigned long long)index);
     diff_print_in(f, c);
@@ -193,7 +191,7 @@ static void run_diff(struct run_stats *st, bool harness_check, uint64_t check_ca
     ck_assert_msg(native_hello(&np, &hello) == 0, "native executor did not answer");
     struct diff_env env;
     memcpy(env.sel, hello.sregs, sizeof env.sel);
-    compare_sregs = ring == 3 || twice;
+    bool compare_sregs = ring == 3 || twice;
     struct diff_emu *emu = NULL;
     if (!twice) {
         emu = diff_emu_create(ring, paging, env.sel, err, sizeof err);
@@ -248,14 +246,14 @@ static void run_diff(struct run_stats *st, bool harness_check, uint64_t check_ca
                     undef_bits[fi] |= x;
                 }
             }
-            if (same(&cases[i], &nat[i], &emo[i], flo, fhi))
+            if (same(&cases[i], &nat[i], &emo[i], flo, fhi, compare_sregs))
                 continue;
             st->mismatches++;
             unsigned fi = (unsigned)(cases[i].form - diff_forms);
             bool first_of_form = form_bad[fi]++ == 0;
             if ((show ? shown < show : (first_of_form && shown < 40))) {
                 shown++;
-                print_mismatch(stdout, base + i, &cases[i], &nat[i], &emo[i], flo, fhi);
+                print_mismatch(stdout, base + i, &cases[i], &nat[i], &emo[i], flo, fhi, compare_sregs);
             }
         }
     }
