@@ -141,7 +141,6 @@ struct cpu {
      * POP r/m) save it and set esp_dirty; all others commit ESP last. */
     uint32_t insn_esp;
     bool esp_dirty;
-    const struct insn *cur;        /* instruction being executed */
 
     /* run-loop signalling */
     volatile bool break_trace;     /* finish the current trace early */
