@@ -310,6 +310,45 @@ START_TEST(v86_segment_loads_use_selector_times_16_and_64k_limits)
 }
 END_TEST
 
+START_TEST(v86_pushf_with_iopl_below_3_is_gp_zero)
+{
+    struct vm *v = vm_new();
+    enter_v86(v, 1u);
+    code(v, 0x20000, (uint8_t[]){0x90, 0x9c}, 2);   /* nop; pushf */
+    ck_assert_int_eq(run_to_handler(v), 13);
+    uint32_t sp = cpu_get_reg(v->c, R_ESP);
+    ck_assert_uint_eq(rd(v, sp), 0);
+    ck_assert_uint_eq(rd(v, sp + 4), 1);          /* IP of the PUSHF */
+    ck_assert_uint_eq(rd(v, sp + 8), 0x2000);
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(v86_port_io_follows_the_tss_bitmap_even_with_iopl3)
+{
+    struct vm *v = vm_new();
+    enter_v86(v, 3u);
+    code(v, 0x20000, (uint8_t[]){0xe6, 0x80, 0xe6, 0x81}, 4);   /* out 80h,al; out 81h,al */
+    ck_assert_int_eq(run_to_handler(v), 13);
+    ck_assert_uint_eq(v->last_port, 0x80);
+    ck_assert_uint_eq(rd(v, cpu_get_reg(v->c, R_ESP) + 4), 2);
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(v86_popf_with_iopl3_cannot_change_iopl)
+{
+    struct vm *v = vm_new();
+    enter_v86(v, 3u);
+    set_idt(v, 0x30, gate(K_CODE, HANDLERS + 16 * 0x30, 0xee, 0));
+    /* push 0 (IOPL 0 image); popf; int 30h */
+    code(v, 0x20000, (uint8_t[]){0x6a, 0x00, 0x9d, 0xcd, 0x30}, 5);
+    ck_assert_int_eq(run_to_handler(v), 0x30);
+    ck_assert_uint_eq(rd(v, cpu_get_reg(v->c, R_ESP) + 8) & (F_IOPL | F_VM), F_IOPL | F_VM);
+    vm_free(v);
+}
+END_TEST
+
 Suite *suite(void)
 {
     Suite *s = suite_create("cpu_task");
@@ -322,6 +361,9 @@ Suite *suite(void)
     tcase_add_test(tc, v86_int_with_iopl_below_3_is_gp_with_the_v86_frame_on_the_ring0_stack);
     tcase_add_test(tc, v86_int_with_iopl3_goes_through_a_dpl3_gate);
     tcase_add_test(tc, v86_segment_loads_use_selector_times_16_and_64k_limits);
+    tcase_add_test(tc, v86_pushf_with_iopl_below_3_is_gp_zero);
+    tcase_add_test(tc, v86_port_io_follows_the_tss_bitmap_even_with_iopl3);
+    tcase_add_test(tc, v86_popf_with_iopl3_cannot_change_iopl);
     suite_add_tcase(s, tc);
     return s;
 }
