@@ -182,7 +182,9 @@ void cpu_deliver(struct cpu *c, int vec, uint32_t err, bool soft, bool ext)
     c->last_vec = vec;
     c->last_err = err;
     c->halted = false;
-    if (c->ev && vec < 32 && !soft && (c->ev->mask & (1u << EV_EXCEPTION)))
+    /* exceptions only (c->delivering names one): not INT n, not IRQs, even
+     * when a real-mode IRQ uses a vector below 32 */
+    if (c->ev && c->delivering == vec && !soft && (c->ev->mask & (1u << EV_EXCEPTION)))
         events_push(c->ev, EV_EXCEPTION, (uint32_t)vec, err, c->insn_eip, 0);
     if (!cpu_pe(c))
         deliver_real(c, vec);

@@ -9,6 +9,7 @@
 #include "cpu/opcodes.h"
 #include "mmu/mmu.h"
 #include "mmu/phys.h"
+#include "machine/events.h"
 
 struct vm {
     struct phys *p;
@@ -475,6 +476,42 @@ START_TEST(insn_decode_reports_length_row_and_limits)
 }
 END_TEST
 
+START_TEST(exceptions_are_logged_as_events_but_irqs_on_low_vectors_are_not)
+{
+    struct vm *v = calloc(1, sizeof *v);
+    char err[128];
+    v->p = phys_create(4u << 20, err, sizeof err);
+    ck_assert_int_eq(mmu_init(&v->m, v->p, TLB_DEFAULT_SETS, TLB_DEFAULT_WAYS), 0);
+    struct events *ev = calloc(1, sizeof *ev);
+    struct cpu_bus bus = {vm_in, vm_out, vm_ack, v};
+    v->c = cpu_create(&v->m, &bus, ev);
+    events_init(ev, cpu_icount_ptr(v->c));
+    ev->mask = 1u << EV_EXCEPTION;
+    /* sti; nop; (IRQ -> vector 8: handler iret); ud2 (-> vector 6: hlt) */
+    load(v, 0x1000, (uint8_t[]){0xfb, 0x90, 0x0f, 0x0b}, 4);
+    load(v, 0x6000, (uint8_t[]){0xcf}, 1);
+    load(v, 0x6100, (uint8_t[]){0xf4}, 1);
+    ivt(v, 8, 0x600, 0);
+    ivt(v, 6, 0x610, 0);
+    real_at(v, 0x1000);
+    v->irq_vector = 8;
+    cpu_set_intr(v->c, true);
+    ck_assert_int_eq(run(v), CPU_STOP_HLT);
+    uint64_t since = 0;
+    struct event out[8];
+    unsigned n = events_read(ev, &since, out, 8);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(out[0].kind, EV_EXCEPTION);
+    ck_assert_uint_eq(out[0].a, 6);
+    ck_assert_uint_eq(out[0].c, 0x1002);
+    cpu_destroy(v->c);
+    mmu_free(&v->m);
+    phys_destroy(v->p);
+    free(ev);
+    free(v);
+}
+END_TEST
+
 Suite *suite(void)
 {
     Suite *s = suite_create("cpu_real");
@@ -501,6 +538,7 @@ Suite *suite(void)
     tcase_add_test(tc, cpu_step_executes_exactly_one_instruction);
     tcase_add_test(tc, opcode_table_rows_decode_to_themselves);
     tcase_add_test(tc, insn_decode_reports_length_row_and_limits);
+    tcase_add_test(tc, exceptions_are_logged_as_events_but_irqs_on_low_vectors_are_not);
     suite_add_tcase(s, tc);
     return s;
 }
