@@ -56,12 +56,15 @@ int cpu_opcode_has_modrm(unsigned opcode)
 static const uint8_t rm16_base[8] = {R_EBX, R_EBX, R_EBP, R_EBP, 8, 8, R_EBP, R_EBX};
 static const uint8_t rm16_index[8] = {R_ESI, R_EDI, R_ESI, R_EDI, R_ESI, R_EDI, 8, 8};
 
+/* Bytes are fetched in order: an instruction longer than 15 bytes is #GP
+ * only once its first 15 bytes have been fetched (a fetch fault on one of
+ * them comes first), so with fewer than 15 bytes at hand ask for more. */
 #define NEED(n)                                               \
     do {                                                      \
+        if (pos + (n) > avail && avail < 15)                  \
+            return DEC_MORE;                                  \
         if (pos + (n) > 15)                                   \
             return DEC_GP;                                    \
-        if (pos + (n) > avail)                                \
-            return DEC_MORE;                                  \
     } while (0)
 
 static uint32_t get16(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8; }

@@ -398,6 +398,20 @@ START_TEST(fetch_fault_on_the_tail_of_a_locked_cmp_comes_before_its_ud)
 }
 END_TEST
 
+START_TEST(over_long_instruction_straddling_an_absent_page_faults_pf_before_gp)
+{
+    struct vm *v = vm_new();
+    uint8_t p[14];
+    memset(p, 0x26, sizeof p);          /* 14 prefixes end the page; the 15th byte is absent */
+    code(v, 0x1ffff2, p, sizeof p);
+    user_paging(v);
+    cpu_set_eip(v->c, 0x1ffff2);
+    ck_assert_int_eq(run_to_handler(v), 14);
+    ck_assert_uint_eq(cpu_get_cr(v->c, 2), 0x200000);
+    vm_free(v);
+}
+END_TEST
+
 START_TEST(arpl_on_a_read_only_page_faults_only_when_it_must_write)
 {
     struct vm *v = vm_new();
@@ -438,6 +452,7 @@ Suite *suite(void)
     tcase_add_test(tc, data_breakpoint_on_a_write_is_a_db_trap_after_the_store);
     tcase_add_test(tc, fetch_fault_on_the_tail_of_a_locked_cmp_comes_before_its_ud);
     tcase_add_test(tc, arpl_on_a_read_only_page_faults_only_when_it_must_write);
+    tcase_add_test(tc, over_long_instruction_straddling_an_absent_page_faults_pf_before_gp);
     suite_add_tcase(s, tc);
     return s;
 }
