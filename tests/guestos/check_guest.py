@@ -10,12 +10,15 @@ with Linux's own format string, and must come out byte for byte the same.
 Exit status 0 = pass, 1 = fail, 77 = skipped (runner not installed).
 """
 import argparse
+import math
 import re
 import shutil
 import subprocess
 import sys
 
 EXPECTED_SELFTESTS = 35
+# memblock and layout feed the recomputation of managed pages and VmallocTotal.
+EXTRA = ["memblock", "layout"]
 REPORTS = ["cat /proc/buddyinfo", "cat /proc/pagetypeinfo", "cat /proc/zoneinfo", "cat /proc/slabinfo",
            "cat /proc/meminfo", "cat /proc/vmstat", "free", "free -l"]
 MAXMEM_PFN = 0x36BFE            # Debian 6.1 686: VMALLOC_END - PAGE_OFFSET - 128 MiB
@@ -38,7 +41,7 @@ def fail(msg):
 
 
 def run_guest(args):
-    script = "run=" + ",".join(["selftest"] + REPORTS + ["poweroff"])
+    script = "run=" + ",".join(["selftest"] + EXTRA + REPORTS + ["poweroff"])
     if args.runner == "qemu":
         exe = shutil.which(args.qemu)
         if not exe:
@@ -324,11 +327,175 @@ def check_free(lines, low_high):
         same(line, "%-9s%11d" % (parts[0], vals[0]) + "".join(" %11d" % v for v in vals[1:]), "free")
 
 
+# ---- Linux 6.1's numbers, recomputed from the firmware map ---------------------------------
+# The kernel's zones, watermarks and reserves are recomputed here from the
+# BIOS-e820 lines and memblock's reserved list with the formulas of Linux 6.1
+# (mm/page_alloc.c, mm/khugepaged.c), then compared with what it printed.
+
+PAGEBLOCK_PAGES = 1024          # pageblock_order 10 on i386 without PAE
+LOWMEM_RESERVE_RATIO = [256, 32, 0, 0]
+
+
+def e820_usable_pfns(boot):
+    """Usable RAM as pfn ranges: each usable entry page-aligned inward, pfn 0 dropped (as Linux does)."""
+    ranges = []
+    for line in boot:
+        m = re.match(r"BIOS-e820: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] usable", line)
+        if m:
+            start = max((int(m.group(1), 16) + 4095) >> 12, 1)
+            end = min((int(m.group(2), 16) + 1) >> 12, 1 << 20)
+            if end > start:
+                ranges.append((start, end))
+    return ranges
+
+
+def parse_memblock(lines):
+    """memblock's memory and reserved regions as byte ranges [start, end)."""
+    regions = {"memory": [], "reserved": []}
+    for line in lines:
+        m = re.match(r" (memory|reserved)\[0x[0-9a-f]+\]\t\[0x([0-9a-f]+)-0x([0-9a-f]+)\], 0x([0-9a-f]+) bytes", line)
+        if m:
+            start, last, size = int(m.group(2), 16), int(m.group(3), 16), int(m.group(4), 16)
+            if last + 1 - start != size:
+                fail(f"memblock: size 0x{size:x} does not match [0x{start:x}-0x{last:x}]")
+            regions[m.group(1)].append((start, last + 1))
+    return regions
+
+
+def overlap(a, b, c, d):
+    return max(0, min(b, d) - max(a, c))
+
+
+def free_pfns(memory, reserved):
+    """Pages memblock hands to the buddy allocator: memory minus reserved, whole pages only
+    (for_each_free_mem_range, PFN_UP(start)..PFN_DOWN(end))."""
+    cuts = sorted(reserved)
+    out = []
+    for start, end in memory:
+        pos = start
+        for rs, re_ in cuts:
+            if re_ <= pos or rs >= end:
+                continue
+            if rs > pos:
+                out.append((pos, rs))
+            pos = max(pos, re_)
+        if pos < end:
+            out.append((pos, end))
+    return [((s + 4095) >> 12, e >> 12) for s, e in out if (e >> 12) > ((s + 4095) >> 12)]
+
+
+def linux_numbers(spans, usable, free, thp):
+    """Present, managed, watermarks, lowmem_reserve, pcp and min_free_kbytes as Linux 6.1 computes them.
+    spans: {zone: (start_pfn, end_pfn) or None}."""
+    z = {}
+    for name in ZONES:
+        s = spans.get(name)
+        z[name] = {"present": sum(overlap(a, b, *s) for a, b in usable) if s else 0,
+                   "managed": sum(overlap(a, b, *s) for a, b in free) if s else 0}
+    populated = [n for n in ZONES if z[n]["present"]]
+    # find_usable_zone_for_movable(): the highest populated zone; Movable is highmem only if that is HighMem.
+    movable_zone = populated[-1] if populated else "DMA"
+    highmem = {"DMA": False, "Normal": False, "HighMem": True, "Movable": movable_zone == "HighMem"}
+
+    def nr_free_buffer_pages():        # zones usable by GFP_USER: DMA and Normal, managed - high
+        return sum(max(0, z[n]["managed"] - z[n].get("high", 0)) for n in ["DMA", "Normal"])
+
+    def setup_per_zone_wmarks(min_free_kbytes):
+        pages_min = min_free_kbytes >> 2
+        lowmem_pages = sum(z[n]["managed"] for n in ZONES if not highmem[n])
+        for n in ZONES:
+            managed = z[n]["managed"]
+            tmp = pages_min * managed // lowmem_pages if lowmem_pages else 0
+            z[n]["min"] = min(max(managed // 1024, 32), 128) if highmem[n] else tmp
+            tmp = max(tmp >> 2, managed * 10 // 10000)         # watermark_scale_factor 10
+            z[n]["low"] = z[n]["min"] + tmp
+            z[n]["high"] = z[n]["low"] + tmp
+
+    # init_per_zone_wmark_min(): int_sqrt(16 * lowmem kB), clamped; watermarks are still 0 here.
+    min_free_kbytes = min(max(math.isqrt(nr_free_buffer_pages() * 4 * 16), 128), 262144)
+    setup_per_zone_wmarks(min_free_kbytes)
+    raised = None
+    totalram = sum(z[n]["managed"] for n in ZONES)
+    # khugepaged's set_recommended_min_free_kbytes(), applied by the kernel from 512 MiB unless "nothp".
+    if thp and totalram >= 512 << 8:
+        nr_zones = sum(1 for n in ["DMA", "Normal"] if z[n]["present"])
+        rec = PAGEBLOCK_PAGES * nr_zones * 2 + PAGEBLOCK_PAGES * nr_zones * 3 * 3
+        rec = min(rec, nr_free_buffer_pages() // 20) << 2
+        if rec > min_free_kbytes:
+            raised = (min_free_kbytes, rec)
+            min_free_kbytes = rec
+            setup_per_zone_wmarks(min_free_kbytes)
+    for i, n in enumerate(ZONES):
+        prot, acc = [0] * len(ZONES), 0
+        ratio = LOWMEM_RESERVE_RATIO[i]
+        for j in range(i + 1, len(ZONES)):
+            acc += z[ZONES[j]]["managed"]
+            prot[j] = acc // ratio if ratio and z[n]["managed"] else 0
+        z[n]["protection"] = prot
+    totalreserve = sum(min(max(z[n]["protection"][i:]) + z[n]["high"], z[n]["managed"])
+                       for i, n in enumerate(ZONES))
+    for n in ZONES:
+        batch = max(min(z[n]["managed"] >> 10, 256) // 4, 1)
+        batch = max(1, (1 << ((batch + batch // 2).bit_length() - 1)) - 1)
+        z[n]["pcp_batch"] = batch
+        z[n]["pcp_high"] = max(z[n]["low"], batch * 4)
+    return {"zones": z, "min_free_kbytes": min_free_kbytes, "raised": raised,
+            "totalreserve": totalreserve, "totalram": totalram}
+
+
+def check_linux_numbers(boot, sec, ranges, zones, meminfo):
+    spans = {}
+    for n in ["DMA", "Normal", "HighMem"]:
+        r = ranges.get(n)
+        spans[n] = (max(r[0] >> 12, 1), r[1] >> 12) if r else None
+    usable = e820_usable_pfns(boot)
+    mb = parse_memblock(sec["memblock"])
+    want_memory = [(s << 12, e << 12) for s, e in usable]
+    if mb["memory"] != want_memory:
+        fail(f"memblock.memory {[(hex(a), hex(b)) for a, b in mb['memory']]} is not the e820 usable RAM "
+             f"{[(hex(a), hex(b)) for a, b in want_memory]}")
+    thp = not any(l.startswith("Command line:") and re.search(r"(^| )nothp( |$)", l) for l in boot)
+    want = linux_numbers(spans, usable, free_pfns(mb["memory"], mb["reserved"]), thp)
+    printed = [int(l.split()[-1]) for l in boot if re.match(r"min_free_kbytes: \d+$", l)]
+    if printed != [want["min_free_kbytes"]]:
+        fail(f"boot printed min_free_kbytes {printed}, Linux 6.1 computes {want['min_free_kbytes']}")
+    raised = [l for l in boot if l.startswith("raising min_free_kbytes")]
+    want_raised = ([f"raising min_free_kbytes from {want['raised'][0]} to {want['raised'][1]} to help "
+                    "transparent hugepage allocations"] if want["raised"] else [])
+    if raised != want_raised:
+        fail(f"THP raise line {raised}, expected {want_raised}")
+    for n in ZONES:
+        got, exp = zones.get(n, {}), want["zones"][n]
+        keys = ["present", "managed", "min", "low", "high", "protection"]
+        if exp["present"]:
+            keys += ["pcp_batch", "pcp_high"]
+        for k in keys:
+            if got.get(k) != exp[k]:
+                fail(f"zoneinfo {n} {k} is {got.get(k)}, Linux 6.1 computes {exp[k]} from the memory map")
+    if meminfo.get("MemTotal") != 4 * want["totalram"]:
+        fail(f"MemTotal {meminfo.get('MemTotal')} kB, the memory map minus memblock.reserved gives "
+             f"{4 * want['totalram']} kB")
+    # si_mem_available(): free - totalreserve_pages + what page cache and reclaimable slab give back.
+    wmark_low = sum(z["low"] for z in want["zones"].values())
+    pagecache = (meminfo.get("Active(file)", 0) + meminfo.get("Inactive(file)", 0)) // 4
+    reclaimable = meminfo.get("KReclaimable", 0) // 4
+    avail = meminfo.get("MemFree", 0) // 4 - want["totalreserve"]
+    avail += pagecache - min(pagecache // 2, wmark_low)
+    avail += reclaimable - min(reclaimable // 2, wmark_low)
+    if meminfo.get("MemAvailable") != 4 * max(avail, 0):
+        fail(f"MemAvailable {meminfo.get('MemAvailable')} kB, Linux 6.1 computes {4 * max(avail, 0)} kB "
+             f"(totalreserve_pages {want['totalreserve']})")
+    # vm_commit_limit(): overcommit_ratio 50, no swap, no hugetlb.
+    if meminfo.get("CommitLimit") != 4 * (want["totalram"] * 50 // 100):
+        fail(f"CommitLimit {meminfo.get('CommitLimit')} kB, expected {4 * (want['totalram'] * 50 // 100)} kB")
+    return want
+
+
 def check_output(out, mem, runner):
     """All checks on one serial log; returns the list of problems."""
     errors.clear()
     boot, sec = split_sections(out)
-    for cmd in ["selftest"] + REPORTS + ["poweroff"]:
+    for cmd in ["selftest"] + EXTRA + REPORTS + ["poweroff"]:
         if cmd not in sec:
             fail(f"no output section for '{cmd}' (did the guest crash?)")
     if errors:
@@ -349,6 +516,7 @@ def check_output(out, mem, runner):
     vm = check_vmstat(sec["cat /proc/vmstat"])
     check_free(sec["free"], False)
     check_free(sec["free -l"], True)
+    check_linux_numbers(boot, sec, ranges, zones, mem_info)
     if "reboot: Power down" not in sec["poweroff"]:
         fail("poweroff did not report 'reboot: Power down'")
 
