@@ -28,8 +28,6 @@ struct cpu *cpu_create(struct mmu *m, const struct cpu_bus *bus, struct events *
     m->fault_ctx = c;
     m->eip = &c->insn_eip;   /* page-fault events name the faulting instruction */
     icache_init(c);
-    c->last_vec = -1;
-    c->last_err = NO_ERR;
     cpu_reset(c);
     return c;
 }
@@ -58,6 +56,7 @@ void cpu_reset(struct cpu *c)
     c->seg[S_CS].flags = 0x9b;
     c->seg[S_LDTR].flags = 0x82;
     c->seg[S_TR].flags = 0x8b;
+    c->ac_active = c->dbg_data = false;   /* CR0.AM and DR7 are cleared below */
     for (int s = 0; s <= S_GS; s++)
         seg_update_cache(c, s);
     c->cpl = 0;
@@ -73,12 +72,21 @@ void cpu_reset(struct cpu *c)
     c->dr[7] = 0x400;
     c->sysenter_cs = c->sysenter_esp = c->sysenter_eip = 0;
     c->tsc_offset = 0 - c->icount;
+    /* RESET also ends a shutdown (SDM Vol. 3 §6.15, interrupt 8: only NMI
+     * or RESET leave it) and drops every event still in flight. */
+    c->triple = false;
     c->halted = false;
     c->shadow = 0;
     c->delivering = -1;
     c->delivering_ext = false;
+    c->push_rf = false;
     c->nmi_pending = false;
-    icache_flush(c);
+    c->pending_dr6 = 0;
+    c->dbg_hits = 0;
+    c->esp_dirty = false;
+    c->last_vec = -1;
+    c->last_err = NO_ERR;
+    icache_flush(c);   /* also drops the trace links (prev_tc, epoch) */
     c->break_trace = true;
 }
 

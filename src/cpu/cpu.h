@@ -83,7 +83,9 @@ struct cpu;
 /* Allocation and reset. The CPU owns nothing outside itself. */
 struct cpu *cpu_create(struct mmu *m, const struct cpu_bus *bus, struct events *ev);
 void cpu_destroy(struct cpu *c);
-void cpu_reset(struct cpu *c);              /* power-on state: CS:EIP = F000:FFF0 */
+/* Power-on state: CS:EIP = F000:FFF0. Also leaves a shutdown (triple
+ * fault) and drops pending NMI/#DB events and the last exception. */
+void cpu_reset(struct cpu *c);
 
 /* Run until icount reaches `until` exactly (or another stop: HLT, triple
  * fault, cpu_request_stop). A REP string instruction counts as one. */
@@ -120,7 +122,8 @@ void cpu_set_idtr(struct cpu *c, uint32_t base, uint16_t limit);
 unsigned cpu_cpl(const struct cpu *c);
 bool cpu_halted(const struct cpu *c);
 /* The last exception or interrupt delivered: its vector (or -1 if none
- * since cpu_create / cpu_clear_last_exception), and in *err its error code
+ * since cpu_create, cpu_reset or
+ * cpu_clear_last_exception), and in *err its error code
  * (0xffffffff when it pushed none). */
 int cpu_last_exception(const struct cpu *c, uint32_t *err);
 void cpu_clear_last_exception(struct cpu *c);

@@ -360,6 +360,33 @@ START_TEST(exception_with_no_deliverable_double_fault_is_a_triple_fault)
 }
 END_TEST
 
+START_TEST(reset_after_a_triple_fault_runs_again_from_a_clean_state)
+{
+    struct vm *v = vm_new();
+    cpu_set_idtr(v->c, IDT, 0);
+    code(v, CODE, (uint8_t[]){0x0f, 0x0b}, 2);    /* ud2 -> no IDT -> shutdown */
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 1000), CPU_STOP_TRIPLE_FAULT);
+    cpu_set_nmi(v->c);                            /* an event pending across RESET is lost */
+    cpu_reset(v->c);
+    ck_assert_int_eq(cpu_last_exception(v->c, NULL), -1);
+    ck_assert(!cpu_halted(v->c));
+    ck_assert_uint_eq(cpu_get_seg(v->c, S_CS).sel, 0xf000);
+    ck_assert_uint_eq(cpu_get_eip(v->c), 0xfff0);
+    /* real mode at 0000:7c00: inc eax; inc eax; hlt */
+    struct seg rs = {.sel = 0, .base = 0, .limit = 0xffff, .flags = 0x9b, .valid = true};
+    cpu_set_seg(v->c, S_CS, rs);
+    code(v, 0x7c00, (uint8_t[]){0x66, 0x40, 0x66, 0x40, 0xf4}, 5);
+    cpu_set_eip(v->c, 0x7c00);
+    uint64_t n0 = cpu_icount(v->c);
+    ck_assert_int_eq(cpu_run(v->c, n0 + 1000), CPU_STOP_HLT);
+    ck_assert_uint_eq(cpu_icount(v->c) - n0, 3);  /* no NMI taken, nothing but the code */
+    ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX), 2);
+    ck_assert_uint_eq(cpu_get_eip(v->c), 0x7c05);
+    ck_assert_int_eq(cpu_last_exception(v->c, NULL), -1);
+    vm_free(v);
+}
+END_TEST
+
 START_TEST(benign_exception_with_an_absent_gate_delivers_np_alone_with_ext)
 {
     struct vm *v = vm_new();
@@ -593,6 +620,7 @@ Suite *suite(void)
     tcase_add_test(tc, far_jump_to_conforming_code_keeps_cpl3);
     tcase_add_test(tc, fault_while_delivering_gp_becomes_double_fault);
     tcase_add_test(tc, exception_with_no_deliverable_double_fault_is_a_triple_fault);
+    tcase_add_test(tc, reset_after_a_triple_fault_runs_again_from_a_clean_state);
     tcase_add_test(tc, benign_exception_with_an_absent_gate_delivers_np_alone_with_ext);
     tcase_add_test(tc, rep_stos_faulting_mid_string_restarts_with_progress_kept);
     tcase_add_test(tc, tf_raises_db_trap_after_the_instruction_following_popf);
