@@ -27,6 +27,7 @@ struct cpu *cpu_create(struct mmu *m, const struct cpu_bus *bus, struct events *
     m->fault = on_page_fault;
     m->fault_ctx = c;
     m->eip = &c->insn_eip;   /* page-fault events name the faulting instruction */
+    c->idle = &c->no_idle;
     icache_init(c);
     cpu_reset(c);
     return c;
@@ -71,7 +72,7 @@ void cpu_reset(struct cpu *c)
     c->dr[6] = 0xffff0ff0u;
     c->dr[7] = 0x400;
     c->sysenter_cs = c->sysenter_esp = c->sysenter_eip = 0;
-    c->tsc_offset = 0 - c->icount;
+    c->tsc_offset = 0 - cpu_ticks(c);   /* RESET zeroes the TSC */
     /* RESET also ends a shutdown (SDM Vol. 3 §6.15, interrupt 8: only NMI
      * or RESET leave it) and drops every event still in flight. */
     c->triple = false;
@@ -357,6 +358,13 @@ void cpu_set_nmi(struct cpu *c)
 
 const uint64_t *cpu_icount_ptr(const struct cpu *c) { return &c->icount; }
 uint64_t cpu_icount(const struct cpu *c) { return c->icount; }
+
+void cpu_set_idle_ticks(struct cpu *c, const uint64_t *idle)
+{
+    uint64_t tsc = cpu_ticks(c) + c->tsc_offset;
+    c->idle = idle ? idle : &c->no_idle;
+    c->tsc_offset = tsc - cpu_ticks(c);   /* the TSC does not jump */
+}
 uint32_t cpu_get_reg(const struct cpu *c, enum cpu_reg r) { return c->r[r & 7]; }
 void cpu_set_reg(struct cpu *c, enum cpu_reg r, uint32_t v) { c->r[r & 7] = v; }
 uint32_t cpu_get_eip(const struct cpu *c) { return c->eip; }

@@ -104,6 +104,10 @@ void cpu_set_intr(struct cpu *c, bool level);
 /* State, for the machine, loaders, debugger, UI and tests. */
 const uint64_t *cpu_icount_ptr(const struct cpu *c);
 uint64_t cpu_icount(const struct cpu *c);
+/* The machine's count of ticks skipped while the CPU was halted (struct
+ * vclock's idle), read live: RDTSC and RDMSR(TSC) then count icount + idle,
+ * the same virtual time as the timers. NULL: no skipped time. */
+void cpu_set_idle_ticks(struct cpu *c, const uint64_t *idle);
 uint32_t cpu_get_reg(const struct cpu *c, enum cpu_reg r);
 void cpu_set_reg(struct cpu *c, enum cpu_reg r, uint32_t v);
 uint32_t cpu_get_eip(const struct cpu *c);

@@ -128,7 +128,9 @@ struct cpu {
     uint16_t gdt_limit, idt_limit;
     uint32_t dr[8];
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
-    uint64_t tsc_offset;
+    uint64_t tsc_offset;           /* TSC = cpu_ticks() + tsc_offset */
+    const uint64_t *idle;          /* ticks the machine skipped in HLT (cpu_set_idle_ticks) */
+    uint64_t no_idle;              /* what idle points at when nobody skips time: 0 */
 
     struct mmu *m;
     struct cpu_bus bus;
@@ -232,6 +234,10 @@ void cpu_specialize(struct insn *i);
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define HOT static inline __attribute__((always_inline))
+
+/* Virtual time in ticks, the timers' clock: instructions retired plus the
+ * ticks skipped while halted. The TSC counts it. */
+static inline uint64_t cpu_ticks(const struct cpu *c) { return c->icount + *c->idle; }
 
 static inline bool cpu_pe(const struct cpu *c) { return c->m->cr0 & CR0_PE; }
 static inline bool cpu_v86(const struct cpu *c) { return c->eflags & F_VM; }

@@ -191,7 +191,7 @@ void op_rdtsc(struct cpu *c, const struct insn *i)
     (void)i;
     if ((c->m->cr4 & CR4_TSD) && cpu_pe(c) && c->cpl != 0)
         cpu_exception(c, EXC_GP, 0);
-    uint64_t t = c->icount + c->tsc_offset;
+    uint64_t t = cpu_ticks(c) + c->tsc_offset;
     c->r[R_EAX] = (uint32_t)t;
     c->r[R_EDX] = (uint32_t)(t >> 32);
 }
@@ -202,7 +202,7 @@ void op_rdmsr(struct cpu *c, const struct insn *i)
     need_cpl0(c);
     uint64_t v;
     switch (c->r[R_ECX]) {
-    case MSR_TSC: v = c->icount + c->tsc_offset; break;
+    case MSR_TSC: v = cpu_ticks(c) + c->tsc_offset; break;
     case MSR_SYSENTER_CS: v = c->sysenter_cs; break;
     case MSR_SYSENTER_ESP: v = c->sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = c->sysenter_eip; break;
@@ -218,7 +218,7 @@ void op_wrmsr(struct cpu *c, const struct insn *i)
     need_cpl0(c);
     uint64_t v = (uint64_t)c->r[R_EDX] << 32 | c->r[R_EAX];
     switch (c->r[R_ECX]) {
-    case MSR_TSC: c->tsc_offset = v - c->icount; break;
+    case MSR_TSC: c->tsc_offset = v - cpu_ticks(c); break;
     case MSR_SYSENTER_CS: c->sysenter_cs = (uint32_t)v & 0xffff; break;
     case MSR_SYSENTER_ESP: c->sysenter_esp = (uint32_t)v; break;
     case MSR_SYSENTER_EIP: c->sysenter_eip = (uint32_t)v; break;

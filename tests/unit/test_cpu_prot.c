@@ -495,6 +495,29 @@ START_TEST(rdtsc_counts_retired_instructions)
 }
 END_TEST
 
+START_TEST(rdtsc_counts_ticks_skipped_while_halted)
+{
+    struct vm *v = vm_new();
+    uint64_t idle = 5000;   /* the machine's vclock idle counter, faked */
+    /* rdtsc; mov esi,eax; hlt */
+    code(v, CODE, (uint8_t[]){0x0f, 0x31, 0x89, 0xc6, 0xf4}, 5);
+    /* rdtsc; sub eax,esi; mov ecx,10h; rdmsr; hlt */
+    code(v, CODE + 0x10, (uint8_t[]){0x0f, 0x31, 0x29, 0xf0, 0x89, 0xc3,
+                                     0xb9, 0x10, 0, 0, 0, 0x0f, 0x32, 0xf4}, 14);
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
+    uint32_t t0 = cpu_get_reg(v->c, R_ESI);
+    cpu_set_idle_ticks(v->c, &idle);     /* attaching does not move the TSC */
+    idle += 1000000;                     /* the machine skips a timer's wait in HLT */
+    cpu_set_eip(v->c, CODE + 0x10);
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
+    /* 3 instructions (rdtsc, mov, hlt) + the skipped ticks */
+    ck_assert_uint_eq(cpu_get_reg(v->c, R_EBX), 1000000 + 3);
+    /* RDMSR(TSC) counts the same time, 4 instructions after the second RDTSC */
+    ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX), t0 + 1000000 + 3 + 4);
+    vm_free(v);
+}
+END_TEST
+
 START_TEST(lar_lsl_verr_verw_report_access_and_limit)
 {
     struct vm *v = vm_new();
@@ -629,6 +652,7 @@ Suite *suite(void)
     tcase_add_test(tc, cpuid_reports_a_p6_with_tsc_cx8_cmov_pse_pge_msr_and_no_fpu);
     tcase_add_test(tc, rdmsr_of_an_unknown_msr_is_gp_and_sysenter_msrs_round_trip);
     tcase_add_test(tc, rdtsc_counts_retired_instructions);
+    tcase_add_test(tc, rdtsc_counts_ticks_skipped_while_halted);
     tcase_add_test(tc, lar_lsl_verr_verw_report_access_and_limit);
     tcase_add_test(tc, hlt_at_ring3_is_gp_and_arpl_adjusts_rpl);
     tcase_add_test(tc, a_286_interrupt_gate_pushes_a_16_bit_frame);
