@@ -193,6 +193,7 @@ struct machine *machine_create(const struct machine_config *cfg, const char *ker
     }
     m->ev.icount = cpu_icount_ptr(m->cpu);
     vclock_init(&m->vc, cpu_icount_ptr(m->cpu), cfg->mhz);
+    cpu_set_idle_ticks(m->cpu, &m->vc.idle);   /* the TSC counts HLT-skipped time too */
     m->vc.deadline_changed = deadline_changed;
     m->vc.deadline_ctx = m;
     if (open_outputs(m, err, errlen) < 0 || create_devices(m, err, errlen) < 0)
