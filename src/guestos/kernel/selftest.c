@@ -140,20 +140,72 @@ static void chain_free(struct chain *c)
 
 /* ---- buddy ---------------------------------------------------------------- */
 
-static bool storm_overlap_ok;
-static char storm_overlap_why[160];
+static bool storm_overlap_ok, storm_zone_ok;
+static char storm_overlap_why[160], storm_zone_why[160];
+
+/* Every GFP mix the storm uses; a zone rule is checked on every allocation. */
+static const gfp_t storm_gfps[] = {
+	GFP_KERNEL, GFP_ATOMIC, GFP_USER, GFP_NOIO, GFP_NOFS, GFP_HIGHUSER, GFP_HIGHUSER_MOVABLE,
+	GFP_DMA, GFP_DMA | GFP_KERNEL, GFP_DMA | GFP_ATOMIC, GFP_KERNEL | __GFP_HIGHMEM, GFP_ATOMIC | __GFP_HIGHMEM,
+};
+static const char *const storm_gfp_names[] = {
+	"GFP_KERNEL", "GFP_ATOMIC", "GFP_USER", "GFP_NOIO", "GFP_NOFS", "GFP_HIGHUSER", "GFP_HIGHUSER_MOVABLE",
+	"GFP_DMA", "GFP_DMA|GFP_KERNEL", "GFP_DMA|GFP_ATOMIC", "GFP_KERNEL|__GFP_HIGHMEM", "GFP_ATOMIC|__GFP_HIGHMEM",
+};
+static unsigned long storm_served[ARRAY_SIZE(storm_gfps)][6];	/* successful allocations per gfp and order */
+
+/*
+ * The highest zone a request may be served from, read off the flags here
+ * rather than through gfp_zone(), so that a broken gfp_zone() cannot vouch
+ * for itself: __GFP_DMA means DMA only; without __GFP_HIGHMEM nothing above
+ * Normal; with it HighMem, or Movable when __GFP_MOVABLE is set too.
+ */
+static int storm_top_zone(gfp_t gfp)
+{
+	if (gfp & __GFP_DMA)
+		return ZONE_DMA;
+	if (!(gfp & __GFP_HIGHMEM))
+		return ZONE_NORMAL;
+	return (gfp & __GFP_MOVABLE) ? ZONE_MOVABLE : ZONE_HIGHMEM;
+}
+
+static void storm_check_zone(struct page *page, unsigned int order, unsigned int g)
+{
+	gfp_t gfp = storm_gfps[g];
+	unsigned long pfn = page_to_pfn(page), end = pfn + (1UL << order);
+	struct zone *zone = page_zone(page);
+	int z = page_zonenum(page);
+
+	if (!storm_zone_ok)
+		return;
+	if (z > storm_top_zone(gfp))
+		snprintf(storm_zone_why, sizeof(storm_zone_why), "%s order %u got pfn 0x%lx from zone %s",
+			 storm_gfp_names[g], order, pfn, zone->name);
+	else if ((gfp & __GFP_DMA) && end > MAX_DMA_PFN)
+		snprintf(storm_zone_why, sizeof(storm_zone_why), "%s order %u got pfns 0x%lx-0x%lx, not below 16 MiB",
+			 storm_gfp_names[g], order, pfn, end - 1);
+	else if (PageHighMem(page) && !(gfp & __GFP_HIGHMEM))
+		snprintf(storm_zone_why, sizeof(storm_zone_why), "%s order %u got HighMem pfn 0x%lx without __GFP_HIGHMEM",
+			 storm_gfp_names[g], order, pfn);
+	else if (pfn < zone->zone_start_pfn || end > zone_end_pfn(zone))
+		snprintf(storm_zone_why, sizeof(storm_zone_why), "order-%u block at pfn 0x%lx crosses zone %s",
+			 order, pfn, zone->name);
+	else
+		return;
+	storm_zone_ok = false;
+}
 
 static bool test_buddy_storm_returns_zones_to_boot_state(void)
 {
 	static struct { struct page *page; unsigned int order; } live[512];
-	static const gfp_t gfps[] = { GFP_KERNEL, GFP_HIGHUSER, GFP_DMA, GFP_ATOMIC, GFP_USER };
 	unsigned long bits = ALIGN(max_pfn, 32);
 	u32 *owned = vzalloc(bits / 8);
 	struct zone_snap before, after;
 
 	CHECK(owned, "vzalloc of the ownership bitmap failed");
 	memset(live, 0, sizeof(live));
-	storm_overlap_ok = true;
+	storm_overlap_ok = storm_zone_ok = true;
+	memset(storm_served, 0, sizeof(storm_served));
 	snap_zones(&before);
 	for (int round = 0; round < 30000; round++) {
 		unsigned int i = rnd() % ARRAY_SIZE(live);
@@ -165,12 +217,14 @@ static bool test_buddy_storm_returns_zones_to_boot_state(void)
 			__free_pages(live[i].page, live[i].order);
 			live[i].page = NULL;
 		} else {
-			unsigned int order = rnd() % 6;
-			struct page *page = alloc_pages(gfps[rnd() % ARRAY_SIZE(gfps)] | __GFP_NOWARN, order);
+			unsigned int order = rnd() % 6, g = rnd() % ARRAY_SIZE(storm_gfps);
+			struct page *page = alloc_pages(storm_gfps[g] | __GFP_NOWARN, order);
 			unsigned long pfn;
 
 			if (!page)
 				continue;
+			storm_served[g][order]++;
+			storm_check_zone(page, order, g);
 			pfn = page_to_pfn(page);
 			if (pfn & ((1UL << order) - 1)) {
 				storm_overlap_ok = false;
@@ -200,6 +254,18 @@ static bool test_buddy_storm_returns_zones_to_boot_state(void)
 static bool test_buddy_live_allocations_never_overlap(void)
 {
 	CHECK(storm_overlap_ok, "%s", storm_overlap_why);
+	return true;
+}
+
+/* Every allocation of the storm (12 GFP mixes x orders 0-5) came from a zone its flags allow. */
+static bool test_buddy_storm_respects_gfp_zones(void)
+{
+	for (unsigned int g = 0; g < ARRAY_SIZE(storm_gfps); g++)
+		for (unsigned int o = 0; o < 6; o++)
+			CHECK(storm_served[g][o], "the storm never served %s at order %u", storm_gfp_names[g], o);
+	CHECK(storm_zone_ok, "%s", storm_zone_why);
+	if (!have_highmem())
+		note = "no HighMem: __GFP_HIGHMEM requests served from Normal";
 	return true;
 }
 
@@ -1021,6 +1087,7 @@ static const struct {
 	T(watermarks_sum_to_min_free_kbytes),
 	T(buddy_storm_returns_zones_to_boot_state),
 	T(buddy_live_allocations_never_overlap),
+	T(buddy_storm_respects_gfp_zones),
 	T(buddy_free_lists_aligned_and_fully_merged),
 	T(buddy_split_gives_upper_halves_back),
 	T(pcp_list_stays_below_high),
