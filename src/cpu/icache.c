@@ -69,11 +69,15 @@ static void fetch_bytes(struct cpu *c, uint32_t pa, uint8_t *dst, unsigned n)
         phys_read_block(c->m->phys, pa, dst, n);
 }
 
+/* The fetch side of the TLB fast path: a hit counts like a data hit (the
+ * slow path, mmu_translate, counts its own hits and misses). */
 static uint32_t fetch_translate(struct cpu *c, uint32_t lin)
 {
     struct tlb_entry *e = mmu_tlb_slot(c->m, lin);
-    if (LIKELY(e->tag_read[c->m->user] == (lin & ~0xfffu)))
+    if (LIKELY(e->tag_read[c->m->user] == (lin & ~0xfffu))) {
+        c->m->tlb.st.hits++;
         return e->phys_page | (lin & 0xfffu);
+    }
     return mmu_translate(c->m, lin, MMU_FETCH);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "machine/events.h"
 #include "mmu/mmu.h"
 #include "mmu/phys.h"
 
@@ -398,6 +399,60 @@ START_TEST(fetch_fault_on_the_tail_of_a_locked_cmp_comes_before_its_ud)
 }
 END_TEST
 
+/* The page-fault events of a run: the MMU names the EIP of the faulting
+ * instruction (its first byte), whether the fault is a data access in the
+ * middle of a trace, a fetch at a jump target or the tail of an instruction
+ * that straddles into an absent page. */
+START_TEST(page_fault_events_carry_the_eip_of_the_faulting_instruction)
+{
+    struct vm *v = vm_new();
+    struct events *ev = calloc(1, sizeof *ev);
+    events_init(ev, NULL);
+    ev->mask = 1u << EV_PAGE_FAULT;
+    v->m.ev = ev;
+    user_paging(v);
+    /* nop; nop; mov eax,[200010h] */
+    code(v, CODE, (uint8_t[]){0x90, 0x90, 0xa1, 0x10, 0x00, 0x20, 0x00}, 7);
+    ck_assert_int_eq(run_to_handler(v), 14);
+    /* jmp 200000h (absent): the fetch at the target faults */
+    code(v, CODE + 0x20, (uint8_t[]){0xe9, 0xdb, 0xff, 0x1e, 0x00}, 5);
+    cpu_set_eip(v->c, CODE + 0x20);
+    ck_assert_int_eq(run_to_handler(v), 14);
+    /* nop; then mov eax,imm32 whose last 2 bytes are on the absent page */
+    code(v, 0x1ffffc, (uint8_t[]){0x90, 0xb8, 0x11, 0x22}, 4);
+    cpu_set_eip(v->c, 0x1ffffc);
+    ck_assert_int_eq(run_to_handler(v), 14);
+    struct event e[8];
+    uint64_t since = 0;
+    ck_assert_uint_eq(events_read(ev, &since, e, 8), 3);
+    ck_assert_uint_eq(e[0].a, 0x200010);
+    ck_assert_uint_eq(e[0].c, CODE + 2);
+    ck_assert_uint_eq(e[1].a, 0x200000);
+    ck_assert_uint_eq(e[1].c, 0x200000);
+    ck_assert_uint_eq(e[2].a, 0x200000);
+    ck_assert_uint_eq(e[2].c, 0x1ffffd);
+    vm_free(v);
+    free(ev);
+}
+END_TEST
+
+/* Instruction fetches through the TLB fast path count as hits, as data
+ * accesses do: a lookup of a trace at a new CS:EIP translates once. */
+START_TEST(instruction_fetch_through_the_tlb_counts_a_hit)
+{
+    struct vm *v = vm_new();
+    user_paging(v);
+    code(v, CODE, (uint8_t[]){0xf4}, 1);    /* hlt: no data access */
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 10), CPU_STOP_HLT);
+    uint64_t hits = v->m.tlb.st.hits, misses = v->m.tlb.st.misses;
+    cpu_set_eip(v->c, CODE);                /* a new lookup, the TLB entry is there */
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 10), CPU_STOP_HLT);
+    ck_assert_uint_eq(v->m.tlb.st.hits - hits, 1);
+    ck_assert_uint_eq(v->m.tlb.st.misses, misses);
+    vm_free(v);
+}
+END_TEST
+
 START_TEST(over_long_instruction_straddling_an_absent_page_faults_pf_before_gp)
 {
     struct vm *v = vm_new();
@@ -453,6 +508,8 @@ Suite *suite(void)
     tcase_add_test(tc, fetch_fault_on_the_tail_of_a_locked_cmp_comes_before_its_ud);
     tcase_add_test(tc, arpl_on_a_read_only_page_faults_only_when_it_must_write);
     tcase_add_test(tc, over_long_instruction_straddling_an_absent_page_faults_pf_before_gp);
+    tcase_add_test(tc, page_fault_events_carry_the_eip_of_the_faulting_instruction);
+    tcase_add_test(tc, instruction_fetch_through_the_tlb_counts_a_hit);
     suite_add_tcase(s, tc);
     return s;
 }
