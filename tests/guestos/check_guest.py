@@ -491,6 +491,152 @@ def check_linux_numbers(boot, sec, ranges, zones, meminfo):
     return want
 
 
+# ---- whole-report structure and cross-report sums --------------------------------------------
+# Linux 6.1's item lists (include/linux/mmzone.h enum zone_stat_item / node_stat_item and
+# mm/vmstat.c vmstat_text) for the Debian 686 config without NUMA, CMA counters included.
+ZONE_STATS = ["nr_free_pages", "nr_zone_inactive_anon", "nr_zone_active_anon", "nr_zone_inactive_file",
+              "nr_zone_active_file", "nr_zone_unevictable", "nr_zone_write_pending", "nr_mlock", "nr_bounce",
+              "nr_free_cma"]
+NODE_STATS = ["nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file", "nr_unevictable",
+              "nr_slab_reclaimable", "nr_slab_unreclaimable", "nr_isolated_anon", "nr_isolated_file",
+              "workingset_nodes", "workingset_refault_anon", "workingset_refault_file",
+              "workingset_activate_anon", "workingset_activate_file", "workingset_restore_anon",
+              "workingset_restore_file", "workingset_nodereclaim", "nr_anon_pages", "nr_mapped",
+              "nr_file_pages", "nr_dirty", "nr_writeback", "nr_writeback_temp", "nr_shmem",
+              "nr_shmem_hugepages", "nr_shmem_pmdmapped", "nr_file_hugepages", "nr_file_pmdmapped",
+              "nr_anon_transparent_hugepages", "nr_vmscan_write", "nr_vmscan_immediate_reclaim", "nr_dirtied",
+              "nr_written", "nr_throttled_written", "nr_kernel_misc_reclaimable", "nr_foll_pin_acquired",
+              "nr_foll_pin_released", "nr_kernel_stack", "nr_page_table_pages", "nr_sec_page_table_pages",
+              "nr_swapcached"]
+# The events this kernel counts: the head of 6.1's event list (pgpgin .. pglazyfreed), then the
+# legacy last line. (6.1 goes on with pgrefill, pgsteal_* ... which this kernel has no source for.)
+VM_EVENTS = ["pgpgin", "pgpgout", "pswpin", "pswpout", "pgalloc_dma", "pgalloc_normal", "pgalloc_high",
+             "pgalloc_movable", "allocstall_dma", "allocstall_normal", "allocstall_high", "allocstall_movable",
+             "pgskip_dma", "pgskip_normal", "pgskip_high", "pgskip_movable", "pgfree", "pgactivate",
+             "pgdeactivate", "pglazyfree", "pgfault", "pgmajfault", "pglazyfreed"]
+VMSTAT_ORDER = ZONE_STATS + NODE_STATS + ["nr_dirty_threshold", "nr_dirty_background_threshold"] + VM_EVENTS \
+    + ["nr_unstable"]
+
+
+def zoneinfo_key(line):
+    """The item a zoneinfo line prints, for checking the order of the lines."""
+    for pat, key in [(r"Node \d+, zone +\S+$", "zone"), (r"  per-node stats$", "per-node stats"),
+                     (r"  pages free ", "pages free"), (r"        protection: ", "protection"),
+                     (r"  pagesets$", "pagesets"), (r"    cpu: ", "cpu"), (r"  node_unreclaimable: ", "node_unreclaimable"),
+                     (r"  start_pfn: ", "start_pfn")]:
+        if re.match(pat, line):
+            return key
+    m = re.match(r" +(\S+?):? +\d+$", line)
+    return m.group(1) if m else line
+
+
+def check_zoneinfo_order(lines, zones):
+    """6.1 zoneinfo_show_print(): per-node stats only under the node's first populated zone;
+    unpopulated zones stop after protection; pagesets of the one CPU; no vm stats threshold (UP)."""
+    want, first = [], True
+    for name in ZONES:
+        want.append("zone")
+        populated = zones.get(name, {}).get("present", 0) > 0
+        if populated and first:
+            want += ["per-node stats"] + NODE_STATS
+            first = False
+        want += ["pages free", "boost", "min", "low", "high", "spanned", "present", "managed", "cma", "protection"]
+        if populated:
+            want += ZONE_STATS + ["pagesets", "cpu", "count", "high", "batch", "node_unreclaimable", "start_pfn"]
+    got = [zoneinfo_key(l) for l in lines]
+    if got != want:
+        k = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        fail(f"zoneinfo line {k + 1}: {lines[k] if k < len(lines) else 'end of report'!r}, "
+             f"6.1 prints {want[k] if k < len(want) else 'nothing more'!r} there")
+
+
+def zoneinfo_stats(lines):
+    """Per-node stats (once) and per-zone stats, by name."""
+    node, per_zone, cur, in_node = {}, {}, None, False
+    for line in lines:
+        m = re.match(r"Node \d+, zone +(\S+)$", line)
+        if m:
+            cur, in_node = per_zone.setdefault(m.group(1), {}), False
+            continue
+        if line == "  per-node stats":
+            in_node = True
+            continue
+        m = re.match(r"      (\S+) +(\d+)$", line)
+        if m and cur is not None:
+            (node if in_node else cur)[m.group(1)] = int(m.group(2))
+        elif not line.startswith("      "):
+            in_node = False
+    return node, per_zone
+
+
+def check_vmstat_against(vm, zinfo_lines, meminfo):
+    names = list(vm)
+    if names != VMSTAT_ORDER:
+        k = next((i for i, (a, b) in enumerate(zip(names, VMSTAT_ORDER)) if a != b),
+                 min(len(names), len(VMSTAT_ORDER)))
+        fail(f"vmstat item {k + 1} is {names[k] if k < len(names) else 'missing'!r}, "
+             f"6.1 prints {VMSTAT_ORDER[k] if k < len(VMSTAT_ORDER) else 'nothing more'!r}")
+    node, per_zone = zoneinfo_stats(zinfo_lines)
+    for item in ZONE_STATS:
+        total = sum(z.get(item, 0) for z in per_zone.values())
+        if vm.get(item) != total:
+            fail(f"vmstat {item} {vm.get(item)} != {total}, the sum over zoneinfo's zones")
+    for item in NODE_STATS:
+        if vm.get(item) != node.get(item):
+            fail(f"vmstat {item} {vm.get(item)} != zoneinfo per-node {node.get(item)}")
+    for item, field, scale in [("nr_slab_reclaimable", "SReclaimable", 4), ("nr_slab_unreclaimable", "SUnreclaim", 4),
+                               ("nr_page_table_pages", "PageTables", 4), ("nr_kernel_stack", "KernelStack", 1),
+                               ("nr_shmem", "Shmem", 4), ("nr_mapped", "Mapped", 4), ("nr_anon_pages", "AnonPages", 4),
+                               ("nr_dirty", "Dirty", 4), ("nr_writeback", "Writeback", 4)]:
+        if vm.get(item, 0) * scale != meminfo.get(field):
+            fail(f"meminfo {field} {meminfo.get(field)} kB != vmstat {item} {vm.get(item)} x {scale}")
+
+
+def check_free_against(lines, meminfo, what):
+    """procps-ng 4.0 free: used = MemTotal - MemAvailable; buff/cache = Buffers + Cached + SReclaimable;
+    Low/High rows from LowTotal/LowFree and HighTotal/HighFree; Swap: total, total - free, free."""
+    g = meminfo.get
+    want = {"Mem:": [g("MemTotal"), g("MemTotal", 0) - g("MemAvailable", 0), g("MemFree"), g("Shmem"),
+                     g("Buffers", 0) + g("Cached", 0) + g("SReclaimable", 0), g("MemAvailable")],
+            "Low:": [g("LowTotal"), g("LowTotal", 0) - g("LowFree", 0), g("LowFree")],
+            "High:": [g("HighTotal"), g("HighTotal", 0) - g("HighFree", 0), g("HighFree")],
+            "Swap:": [g("SwapTotal"), g("SwapTotal", 0) - g("SwapFree", 0), g("SwapFree")]}
+    for line in lines[1:]:
+        parts = line.split()
+        if parts and parts[0] in want and [int(x) for x in parts[1:]] != want[parts[0]]:
+            fail(f"{what} row {line!r}: meminfo gives {want[parts[0]]}")
+
+
+def check_layout(lines, meminfo, max_low):
+    """The virtual layout against Linux 6.1 i386 (docs/guestos.md) and VmallocTotal."""
+    areas = {}
+    for line in lines:
+        m = re.match(r" +(\S+) *: 0x([0-9a-f]{8}) - 0x([0-9a-f]{8}) ", line)
+        if m:
+            areas[m.group(1)] = (int(m.group(2), 16), int(m.group(3), 16))
+    lowmem_end = 0xC0000000 + (max_low << 12)
+    want = {"lowmem": (0xC0000000, lowmem_end), "vmalloc": (lowmem_end + (8 << 20), 0xFEBFE000),
+            "pkmap": (0xFEC00000, 0xFF000000), "fixmap": (0xFFFEE000, 0xFFFFF000)}
+    for name, rng in want.items():
+        if areas.get(name) != rng:
+            fail(f"layout {name} {areas.get(name)}, Linux 6.1 has ({rng[0]:#x}, {rng[1]:#x})")
+    if "vmalloc" in areas:
+        total = (areas["vmalloc"][1] - areas["vmalloc"][0]) >> 10
+        if meminfo.get("VmallocTotal") != total:
+            fail(f"VmallocTotal {meminfo.get('VmallocTotal')} kB, the layout's vmalloc area is {total} kB")
+
+
+def check_slab_total(slab_lines, meminfo):
+    """Slab = the pages of every cache's slabs (no kmalloc above 8 KiB is live when the reports run)."""
+    pages = 0
+    for line in slab_lines[2:]:
+        m = re.match(r"\S+ +\d+ +\d+ +\d+ +\d+ +(\d+) : tunables .* : slabdata +\d+ +(\d+) +\d+$", line)
+        if m:
+            pages += int(m.group(1)) * int(m.group(2))
+    if meminfo.get("Slab") != 4 * pages:
+        fail(f"meminfo Slab {meminfo.get('Slab')} kB, slabinfo's slabs hold {4 * pages} kB")
+
+
 def check_output(out, mem, runner):
     """All checks on one serial log; returns the list of problems."""
     errors.clear()
@@ -517,6 +663,12 @@ def check_output(out, mem, runner):
     check_free(sec["free"], False)
     check_free(sec["free -l"], True)
     check_linux_numbers(boot, sec, ranges, zones, mem_info)
+    check_zoneinfo_order(sec["cat /proc/zoneinfo"], zones)
+    check_vmstat_against(vm, sec["cat /proc/zoneinfo"], mem_info)
+    check_free_against(sec["free"], mem_info, "free")
+    check_free_against(sec["free -l"], mem_info, "free -l")
+    check_layout(sec["layout"], mem_info, max_low)
+    check_slab_total(sec["cat /proc/slabinfo"], mem_info)
     if "reboot: Power down" not in sec["poweroff"]:
         fail("poweroff did not report 'reboot: Power down'")
 
@@ -558,7 +710,34 @@ MUTATIONS = [
     (r"(?m)^        min      ", "        min     "),         # zoneinfo %-8s
     (r"(?m)^Mem:      ", "Mem:     "),                       # free %11s
     (r"(?m)^(  Normal   \[mem 0x0000000001000000)", r"\1 "),  # zone range
+    # Reviewer 5's fourteen (review-5.md, item 3), written to apply at every memory size:
+    (r"(?m)^(        min +\d+)\n(        low +\d+)$", r"\2\n\1"),                  # zoneinfo min/low swapped
+    (r"(?m)^  per-node stats\n", ""),                                             # per-node header dropped
+    (r"(?m)^(              count: +\d+)\n(              high:  +\d+)$", r"\2\n\1"),  # pagesets swapped
+    (r"(?m)^(Mem: +\d+)( +\d+)", lambda m: m.group(1) + bump(m.group(2), 1000)),   # free used +1000
+    (r"(?m)^(Low:)( +\d+)", lambda m: m.group(1) + bump(m.group(2), 7)),            # free -l Low total +7
+    (r"(?m)^(pgpgin \d+)\n(pgpgout \d+)$", r"\2\n\1"),                            # vmstat lines swapped
+    (r"(?m)^(Slab: +)(\d+)( kB\nSReclaimable: +)(\d+)",                            # Slab, SReclaimable +4
+     lambda m: m.group(1) + bump(m.group(2), 4) + m.group(3) + bump(m.group(4), 4)),
+    (r"(?m)^(VmallocTotal: +)(\d+)", lambda m: m.group(1) + bump(m.group(2), 4)),   # VmallocTotal +4
+    (r"(?m)^(        min +)(\d+)$", lambda m: m.group(1) + bump(m.group(2), -1)),   # a min watermark -1
+    (r"(?m)^(kmalloc-8 +)(\d+)( +)(\d+)",                                           # active > num objs
+     lambda m: m.group(1) + bump(m.group(2), int(m.group(4)) + 1 - int(m.group(2))) + m.group(3) + m.group(4)),
+    (r"(?m)^(Node 0, zone +DMA(?: +\d+){11}) $", r"\1"),                           # buddyinfo trailing space
+    (r"protection: \(0, (\d+)", lambda m: "protection: (0, %d" % (int(m.group(1)) + 1)),  # lowmem_reserve
+    (r"(?m)^(        managed +)(\d+)$", lambda m: m.group(1) + bump(m.group(2), -1)),  # DMA managed -1
+    (r"(?m)^(Dirty: +\d+ kB)\n(Writeback: +\d+ kB)$", r"\2\n\1"),                  # meminfo order
+    # And the values recomputed from the memory map:
+    (r"(?m)^min_free_kbytes: (\d+)$", lambda m: "min_free_kbytes: %d" % (int(m.group(1)) + 4)),
+    (r"(?m)^(MemAvailable: +)(\d+)", lambda m: m.group(1) + bump(m.group(2), 4)),
+    (r"(?m)^(              batch: +)(\d+)$", lambda m: m.group(1) + str(int(m.group(2)) + 1)),
+    (r"(pagoda# layout\n(?:.*\n)*?    vmalloc : 0x)([0-9a-f]{8})", lambda m: m.group(1) + "%08x" % (int(m.group(2), 16) + 4096)),
 ]
+
+
+def bump(field, delta):
+    """A number changed by delta, right-aligned in the field's width (so only the value differs)."""
+    return str(int(field) + delta).rjust(len(field))
 
 
 def self_test_mutations(out, mem, runner):
