@@ -85,6 +85,7 @@ void cpu_reset(struct cpu *c)
     c->pending_dr6 = 0;
     c->dbg_hits = 0;
     c->esp_dirty = false;
+    c->flags_dirty = false;
     c->last_vec = -1;
     c->last_err = NO_ERR;
     icache_flush(c);   /* also drops the trace links (prev_tc, epoch) */
@@ -117,6 +118,11 @@ static bool handle_exception(struct cpu *c)
     if (c->esp_dirty) {
         c->r[R_ESP] = c->insn_esp;
         c->esp_dirty = false;
+    }
+    if (c->flags_dirty) {
+        c->eflags = (c->eflags & ~LF_BITS) | (c->insn_eflags & LF_BITS);
+        c->lf = c->insn_lf;
+        c->flags_dirty = false;
     }
     bool ext = c->delivering_ext;
     if (c->delivering >= 0) {

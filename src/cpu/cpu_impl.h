@@ -143,6 +143,12 @@ struct cpu {
      * POP r/m) save it and set esp_dirty; all others commit ESP last. */
     uint32_t insn_esp;
     bool esp_dirty;
+    /* Arithmetic flags to restore if the current instruction faults: REP
+     * CMPS/SCAS set them on every iteration, but a fault puts back the
+     * EFLAGS the instruction started with (SDM Vol. 2 "REP"). */
+    uint32_t insn_eflags;
+    struct lazyf insn_lf;
+    bool flags_dirty;
 
     /* run-loop signalling */
     volatile bool break_trace;     /* finish the current trace early */

@@ -183,7 +183,21 @@ void op_lods(struct cpu *c, const struct insn *i)
     }, false);
 }
 
-/* REPE (F3) stops when ZF = 0, REPNE (F2) when ZF = 1. */
+/* REPE (F3) stops when ZF = 0, REPNE (F2) when ZF = 1.
+ *
+ * A fault in the middle of REPE/REPNE CMPS or SCAS keeps the progress in
+ * ECX/ESI/EDI but restores EFLAGS to their value before the instruction
+ * (SDM Vol. 2 "REP/REPE/REPZ/REPNE/REPNZ": the instruction does not read
+ * the flags, so it resumes all the same). Measured on the P6-family host
+ * too: a REPE CMPSB that faults on a PROT_NONE page after 16 equal bytes
+ * delivers SIGSEGV with the flags it started with, not ZF = 1. */
+static inline void save_flags(struct cpu *c)
+{
+    c->insn_eflags = c->eflags;
+    c->insn_lf = c->lf;
+    c->flags_dirty = true;
+}
+
 static inline bool rep_stop(struct cpu *c, const struct insn *i)
 {
     bool zf = cpu_cond(c, 4);
@@ -194,6 +208,8 @@ void op_cmps(struct cpu *c, const struct insn *i)
 {
     unsigned sz = i->osz;
     int32_t d = delta(c, sz);
+    if (i->rep)
+        save_flags(c);
     STRING_LOOP(i, {
         uint32_t a = mem_read(c, i->seg, reg_get(c, R_ESI, i->asz), sz);
         uint32_t b = mem_read(c, S_ES, reg_get(c, R_EDI, i->asz), sz);
@@ -201,6 +217,7 @@ void op_cmps(struct cpu *c, const struct insn *i)
         idx_step(c, R_ESI, i, d);
         idx_step(c, R_EDI, i, d);
     }, rep_stop(c, i));
+    c->flags_dirty = false;
 }
 
 void op_scas(struct cpu *c, const struct insn *i)
@@ -208,11 +225,14 @@ void op_scas(struct cpu *c, const struct insn *i)
     unsigned sz = i->osz;
     int32_t d = delta(c, sz);
     uint32_t a = reg_get(c, R_EAX, sz);
+    if (i->rep)
+        save_flags(c);
     STRING_LOOP(i, {
         uint32_t b = mem_read(c, S_ES, reg_get(c, R_EDI, i->asz), sz);
         alu_op(c, 7, sz, a, b);
         idx_step(c, R_EDI, i, d);
     }, rep_stop(c, i));
+    c->flags_dirty = false;
 }
 
 void op_ins(struct cpu *c, const struct insn *i)

@@ -453,6 +453,42 @@ START_TEST(instruction_fetch_through_the_tlb_counts_a_hit)
 }
 END_TEST
 
+/* SDM Vol. 2 REP: a fault during REPE/REPNE CMPS or SCAS restores EFLAGS
+ * to their state before the instruction; ECX/ESI/EDI keep the progress.
+ * The P6-family host does the same (measured with a -m32 REPE CMPSB that
+ * faults on a PROT_NONE page: the SIGSEGV frame has the starting flags). */
+static void check_rep_compare_fault(const uint8_t *insn, uint32_t al)
+{
+    struct vm *v = vm_new();
+    user_paging(v);
+    code(v, CODE, insn, 2);
+    cpu_set_reg(v->c, R_ESI, 0x1ffff0);   /* 16 zero bytes, then the absent page */
+    cpu_set_reg(v->c, R_EDI, 0x1ffff0);
+    cpu_set_reg(v->c, R_ECX, 64);
+    cpu_set_reg(v->c, R_EAX, al);
+    uint32_t in = 0x2 | 0x1 | 0x4 | 0x80 | 0x800;   /* CF PF SF OF, ZF clear */
+    cpu_set_eflags(v->c, in);
+    ck_assert_int_eq(run_to_handler(v), 14);
+    ck_assert_uint_eq(frame(v, 1), CODE);
+    ck_assert_uint_eq(frame(v, 3) & 0x8d5, in & 0x8d5);
+    ck_assert_uint_eq(cpu_get_reg(v->c, R_ECX), 48);
+    ck_assert_uint_eq(cpu_get_reg(v->c, R_EDI), 0x200000);
+    vm_free(v);
+}
+
+START_TEST(repe_cmpsb_faulting_mid_string_restores_the_flags_it_started_with)
+{
+    /* ESI and EDI both run into the absent page: the source read faults */
+    check_rep_compare_fault((const uint8_t[]){0xf3, 0xa6}, 0);
+}
+END_TEST
+
+START_TEST(repne_scasb_faulting_mid_string_restores_the_flags_it_started_with)
+{
+    check_rep_compare_fault((const uint8_t[]){0xf2, 0xae}, 1);
+}
+END_TEST
+
 START_TEST(over_long_instruction_straddling_an_absent_page_faults_pf_before_gp)
 {
     struct vm *v = vm_new();
@@ -510,6 +546,8 @@ Suite *suite(void)
     tcase_add_test(tc, over_long_instruction_straddling_an_absent_page_faults_pf_before_gp);
     tcase_add_test(tc, page_fault_events_carry_the_eip_of_the_faulting_instruction);
     tcase_add_test(tc, instruction_fetch_through_the_tlb_counts_a_hit);
+    tcase_add_test(tc, repe_cmpsb_faulting_mid_string_restores_the_flags_it_started_with);
+    tcase_add_test(tc, repne_scasb_faulting_mid_string_restores_the_flags_it_started_with);
     suite_add_tcase(s, tc);
     return s;
 }
