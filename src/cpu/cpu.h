@@ -141,7 +141,15 @@ void cpu_set_flat32(struct cpu *c);
 /* The NMI input (edge). */
 void cpu_set_nmi(struct cpu *c);
 
-/* Debug registers DR0-DR7 (for the debugger). */
+/* Debug registers DR0-DR7 (for the debugger). Modelled (SDM Vol. 3 ch. 17):
+ * instruction breakpoints (faults), data breakpoints on reads/writes through
+ * segment registers (traps after the instruction), I/O breakpoints (R/W =
+ * 10) only while CR4.DE = 1 (with CR4.DE = 0 that encoding is undefined and
+ * ignored), DR6 B0-B3/BD/BS/BT, DR7.GD, TF. Not modelled: data breakpoints
+ * do not see the processor's own accesses to system structures: descriptor
+ * A/busy bit writes (GDT/LDT), TSS saves in task switches, and the pushes of
+ * an interrupt/exception frame (they go through mmu_write_f, not a segment
+ * check), nor the GE/LE exactness bits (breakpoints are always exact). */
 uint32_t cpu_get_dr(const struct cpu *c, int n);
 void cpu_set_dr(struct cpu *c, int n, uint32_t v);
 

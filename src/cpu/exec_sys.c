@@ -35,10 +35,32 @@ bool io_allowed(struct cpu *c, uint16_t port, int size)
     return (bits & want) == 0;
 }
 
+/* DR7 R/W = 10 is an I/O breakpoint only while CR4.DE = 1 (SDM Vol. 3
+ * §17.2.4-5): DRn holds the port, LEN 00/01/11 = 1/2/4 ports (10, 8 bytes,
+ * is undefined outside 64-bit mode: taken as 8). Like a data breakpoint it
+ * is a trap, taken when the instruction completes (exec_one). With CR4.DE
+ * = 0 the SDM leaves R/W = 10 undefined; Pagoda then ignores it, as the
+ * 386, which had no I/O breakpoints, did. */
+static void io_breakpoints(struct cpu *c, uint16_t port, int size)
+{
+    uint32_t dr7 = c->dr[7];
+    for (int n = 0; n < 4; n++) {
+        unsigned rw = (dr7 >> (16 + 4 * n)) & 3, len = (dr7 >> (18 + 4 * n)) & 3;
+        if (!((dr7 >> (2 * n)) & 3) || rw != 2)
+            continue;
+        uint32_t ports = len == 0 ? 1 : len == 1 ? 2 : len == 3 ? 4 : 8;
+        uint32_t a = (c->dr[n] & 0xffffu) & ~(ports - 1);
+        if (port < a + ports && a < (uint32_t)port + (uint32_t)size)
+            c->dbg_hits |= 1u << n;
+    }
+}
+
 void io_check(struct cpu *c, uint16_t port, int size)
 {
     if (!io_allowed(c, port, size))
         cpu_exception(c, EXC_GP, 0);
+    if (UNLIKELY(c->dr[7] & 0xff) && (c->m->cr4 & CR4_DE))
+        io_breakpoints(c, port, size);
 }
 
 void op_in(struct cpu *c, const struct insn *i)
@@ -165,8 +187,10 @@ void op_invd(struct cpu *c, const struct insn *i)
 /* ---------- CPUID, MSRs, TSC ---------- */
 
 /* A P6-family part (family 6, model 1) with exactly the features built:
- * PSE(3) TSC(4) MSR(5) CX8(8) PGE(13) CMOV(15). No FPU bit: no x87. */
-#define CPUID_EDX1 ((1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15))
+ * DE(2: CR4.DE, I/O breakpoints, DR4/5 #UD) PSE(3) TSC(4) MSR(5) CX8(8)
+ * PGE(13) CMOV(15). No FPU bit: no x87. */
+#define CPUID_EDX1 ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | \
+                    (1u << 15))
 
 void op_cpuid(struct cpu *c, const struct insn *i)
 {

@@ -489,6 +489,39 @@ START_TEST(repne_scasb_faulting_mid_string_restores_the_flags_it_started_with)
 }
 END_TEST
 
+/* mov al,1; out 82h,al; out 81h,al; nop; hlt with DR0 = 80h, L0, R/W0 = 10
+ * (I/O), LEN0 = 01 (ports 80h-81h). */
+static struct vm *io_breakpoint_vm(uint32_t cr4)
+{
+    struct vm *v = vm_new();
+    code(v, CODE, (uint8_t[]){0xb0, 0x01, 0xe6, 0x82, 0xe6, 0x81, 0x90, 0xf4}, 8);
+    cpu_set_cr(v->c, 4, cr4);
+    cpu_set_dr(v->c, 0, 0x80);
+    cpu_set_dr(v->c, 7, 0x400 | 1u | (2u << 16) | (1u << 18));
+    return v;
+}
+
+START_TEST(io_breakpoint_with_cr4_de_is_a_db_trap_after_the_out)
+{
+    struct vm *v = io_breakpoint_vm(1u << 3);
+    ck_assert_int_eq(run_to_handler(v), 1);
+    ck_assert_uint_eq(v->last_port, 0x81);
+    ck_assert_uint_eq(frame(v, 0), CODE + 6);     /* after the second OUT */
+    ck_assert_uint_eq(cpu_get_dr(v->c, 6) & 0xf, 1);
+    vm_free(v);
+}
+END_TEST
+
+START_TEST(io_breakpoint_encoding_without_cr4_de_never_fires)
+{
+    struct vm *v = io_breakpoint_vm(0);   /* R/W = 10 undefined: Pagoda ignores it */
+    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
+    ck_assert_uint_eq(cpu_get_eip(v->c), CODE + 8);
+    ck_assert_uint_eq(cpu_get_dr(v->c, 6) & 0xf, 0);
+    vm_free(v);
+}
+END_TEST
+
 START_TEST(over_long_instruction_straddling_an_absent_page_faults_pf_before_gp)
 {
     struct vm *v = vm_new();
@@ -548,6 +581,8 @@ Suite *suite(void)
     tcase_add_test(tc, instruction_fetch_through_the_tlb_counts_a_hit);
     tcase_add_test(tc, repe_cmpsb_faulting_mid_string_restores_the_flags_it_started_with);
     tcase_add_test(tc, repne_scasb_faulting_mid_string_restores_the_flags_it_started_with);
+    tcase_add_test(tc, io_breakpoint_with_cr4_de_is_a_db_trap_after_the_out);
+    tcase_add_test(tc, io_breakpoint_encoding_without_cr4_de_never_fires);
     suite_add_tcase(s, tc);
     return s;
 }
