@@ -1222,8 +1222,25 @@ static void gen_form(struct gen *g, const struct diff_form *f)
             g->c->reg_undef[reg] = 0x000f0000u;
         break;
     }
+    case K_UNDEF: {
+        /* #UD on the P6 and on the Intel/AMD hosts of today (not 0F 0D/0E/0F,
+         * which some hosts execute: PREFETCHW, FEMMS, 3DNow!) */
+        static const uint8_t ud[] = { 0x04, 0x0a, 0x0c, 0x24, 0x25, 0x26, 0x27, 0x36, 0x37, 0x39,
+                                      0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x78, 0x79, 0x7a, 0x7b, 0xa6,
+                                      0xa7, 0xaa, 0xb8, 0xb9, 0xff };
+        emit(g, 0x0f);
+        emit(g, ud[below(g, sizeof ud)]);
+        modrm_reg(g, below(g, 8), below(g, 8));   /* a ModRM byte, for those that take one */
+        g->may_fault = true;
+        break;
+    }
     }
     g->c->flags_undef = undef;
+}
+
+bool diff_form_is_undefined_opcode(const struct diff_form *f)
+{
+    return f->kind == K_UNDEF;
 }
 
 bool diff_form_needs_ring3(const struct diff_form *f)
@@ -1292,7 +1309,9 @@ void diff_gen_form(const struct diff_env *env, uint64_t seed, uint64_t index,
     /* (not BOUND: the host checks the lower bound before it reads the upper
      * one, so a #BR can win over a #PF on the upper bound; that order is
      * the host's, not the SDM's) */
-    if (f->kind != K_BOUND && chance(&g, 5)) {
+    /* (nor undefined opcodes: how many bytes the host fetches for one
+     * before its #UD is the host's business) */
+    if (f->kind != K_BOUND && f->kind != K_UNDEF && chance(&g, 5)) {
         static const uint8_t pf[3] = { DIFF_F_DATA2_RO, DIFF_F_DATA2_NP, DIFF_F_CODE2_NP };
         c->in.flags |= pf[below(&g, 3)];
         g.may_fault = true;
@@ -1302,10 +1321,11 @@ void diff_gen_form(const struct diff_env *env, uint64_t seed, uint64_t index,
      * 15-byte limit (#GP(0) beyond it): segment overrides (a later one wins;
      * alone they name flat segments, except that CS makes a write #GP(0)),
      * repeats of 66 or 67 the instruction already has. Not for branches,
-     * whose targets were placed around the instruction's length. */
+     * whose targets were placed around the instruction's length, nor for
+     * undefined opcodes, whose length is the host's guess. */
     uint8_t extra[DIFF_CODE_MAX];
     unsigned nx = 0;
-    if (!is_branch(f) && chance(&g, 4)) {
+    if (!is_branch(f) && f->kind != K_UNDEF && chance(&g, 4)) {
         bool has66 = memchr(g.pre, 0x66, g.npre) != NULL, has67 = memchr(g.pre, 0x67, g.npre) != NULL;
         unsigned want = 1 + below(&g, 10);
         while (nx < want && g.npre + g.nbody + nx < DIFF_CODE_MAX) {

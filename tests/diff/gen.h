@@ -49,6 +49,8 @@ struct diff_env {
 /* Segment-register forms need Pagoda's GDT to match the executor's
  * selectors, and privileged forms need CPL 3: both only in ring-3 runs. */
 bool diff_form_needs_ring3(const struct diff_form *f);
+/* The form tests undefined encodings: it covers no opcode-table row. */
+bool diff_form_is_undefined_opcode(const struct diff_form *f);
 
 extern const struct diff_form diff_forms[];
 extern const unsigned diff_nforms;

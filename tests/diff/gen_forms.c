@@ -242,5 +242,7 @@ const struct diff_form diff_forms[] = {
     FORM("xadd Ev,Gv", 0x1c1, -1, 1, K_EG, 0, FC_ARITH | LOCKABLE)
     FORM("cmpxchg8b Mq", 0x1c7, 1, 1, K_CMPXCHG8B, 4, LOCKABLE)
     FORM("bswap Zd", 0x1c8, -1, 8, K_BSWAP, 4, 0)
+    /* not a table row: undefined slots (op is only a placeholder) */
+    FORM("undefined 0F xx", 0x100, -1, 1, K_UNDEF, 0, 0)
 };
 const unsigned diff_nforms = sizeof diff_forms / sizeof diff_forms[0];

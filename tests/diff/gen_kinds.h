@@ -39,6 +39,7 @@ enum gen_kind {
     K_PUSH_SREG, K_POP_SREG, K_MOV_ESW, K_MOV_SWE, K_LSEG,
     K_JMPF, K_CALLF, K_FAR_E, K_RETF, K_IRET,
     K_SELTEST,   /* VERR VERW (aux 0: Ew) and LAR LSL (aux 1: Gv,Ew) */
+    K_UNDEF,     /* 0F xx slots undefined on the P6 and on today's hosts: #UD */
 };
 enum { SR_ES, SR_CS, SR_SS, SR_DS, SR_FS, SR_GS };
 
