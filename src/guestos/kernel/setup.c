@@ -29,11 +29,17 @@ struct multiboot_mmap_entry {
 
 extern u32 boot_magic, boot_info_phys;
 extern char _text[], _end[];
-char boot_command_line[512];
+/*
+ * Linux's x86 COMMAND_LINE_SIZE is 2048; multiboot itself sets no limit, and
+ * run= scripts get long, so this kernel keeps 8 KiB (the loader puts the kernel path first). A longer line is cut
+ * (Linux cuts silently); a cut run= script is refused in shell_main().
+ */
+char boot_command_line[COMMAND_LINE_SIZE];
+static bool run_script_cut;		/* the line was cut and it has a run= script */
 
 void mark_kernel_pagetables(void);
 void guestinfo_publish(void);
-void shell_main(const char *cmdline);
+void shell_main(const char *cmdline, bool truncated);
 
 static const char *e820_type_name(u32 type)
 {
@@ -121,8 +127,15 @@ static void setup_arch(void)
 
 	if (boot_magic != 0x2BADB002)
 		panic("not booted by a multiboot loader (eax=0x%08x)", boot_magic);
-	if (mbi->flags & (1 << 2))
-		strlcpy(boot_command_line, __va(mbi->cmdline), sizeof(boot_command_line));
+	if (mbi->flags & (1 << 2)) {
+		const char *full = __va(mbi->cmdline);
+		size_t len = strlcpy(boot_command_line, full, sizeof(boot_command_line));
+
+		if (len >= sizeof(boot_command_line)) {
+			printk("Kernel command line of %u bytes truncated to %d\n", (unsigned)len, COMMAND_LINE_SIZE - 1);
+			run_script_cut = strstr(full, "run=") != NULL;
+		}
+	}
 	printk("Command line: %s\n", boot_command_line);
 
 	e820_memblock_setup(mbi);
@@ -168,5 +181,5 @@ void start_kernel(void)
 	serial_enable_rx_irq();
 	local_irq_enable();
 	guestinfo_publish();
-	shell_main(boot_command_line);
+	shell_main(boot_command_line, run_script_cut);
 }

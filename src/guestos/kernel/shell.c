@@ -7,6 +7,7 @@
 #include <linux/string.h>
 #include <linux/serial.h>
 #include <asm/io.h>
+#include <asm/x86.h>
 
 #define LINE_MAX 256
 #define HIST_MAX 16
@@ -114,19 +115,48 @@ static int read_line(char *buf)
 	}
 }
 
-void shell_main(const char *cmdline)
+/*
+ * A script is all or nothing: running the part that fitted and then waiting
+ * in the shell would leave a test harness hanging until its timeout, so a
+ * script that was cut, or a command too long for a line, powers off with a
+ * failure status before any command runs.
+ */
+static void run_script_check(const char *script, bool truncated)
+{
+	const char *p = script;
+
+	if (truncated) {
+		printk("run=: the kernel command line is longer than %d bytes and the script was cut; "
+		       "not running it\n", COMMAND_LINE_SIZE - 1);
+		machine_power_off_status(1);
+	}
+	while (*p) {
+		int n = 0;
+		while (p[n] && p[n] != ',')
+			n++;
+		if (n >= LINE_MAX) {
+			printk("run=: a command of %d bytes is longer than the shell's %d-byte line: '%.40s...'; "
+			       "not running the script\n", n, LINE_MAX - 1, p);
+			machine_power_off_status(1);
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+}
+
+void shell_main(const char *cmdline, bool script_cut)
 {
 	char line[LINE_MAX];
 	const char *run = strstr(cmdline, "run=");
 
-	if (run) {
-		const char *p = run + 4;
+	if (run || script_cut) {
+		const char *p = run ? run + 4 : "";
+		run_script_check(p, script_cut);
 		while (*p) {
 			int n = 0;
 			while (p[n] && p[n] != ',')
 				n++;
-			if (n >= LINE_MAX)
-				n = LINE_MAX - 1;
 			memcpy(line, p, n);
 			line[n] = 0;
 			printk("pagoda# %s\n", line);

@@ -34,5 +34,6 @@ void enable_irq(int irq);
 void disable_irq(int irq);
 void time_init(void);
 void machine_power_off(void) __attribute__((noreturn));
+void machine_power_off_status(u8 status) __attribute__((noreturn));
 
 #endif

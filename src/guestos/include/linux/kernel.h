@@ -75,6 +75,9 @@ static inline unsigned long rounddown_pow_of_two(unsigned long n)
 unsigned long int_sqrt(unsigned long x);
 unsigned long simple_strtoul(const char *cp, char **endp, unsigned int base);
 
+/* The kernel command line kept at boot (Linux x86: 2048; run= scripts need more, 8 KiB with the path). */
+#define COMMAND_LINE_SIZE 8192
+
 extern unsigned long volatile jiffies;
 #define HZ 100
 

@@ -23,12 +23,21 @@ void time_init(void)
 	request_irq(0, timer_interrupt);
 }
 
-/* QEMU's isa-debug-exit (and Pagoda) at port 0xF4; a PC without it halts. */
-void machine_power_off(void)
+/*
+ * QEMU's isa-debug-exit (and Pagoda) at port 0xF4; a PC without it halts.
+ * The emulator exits with (status << 1) | 1: 1 for a clean power-off,
+ * 3 for status 1, the failure a test harness should see.
+ */
+void machine_power_off_status(u8 status)
 {
-	printk("reboot: Power down\n");
-	outb(0, 0xf4);
+	printk("reboot: Power down%s\n", status ? " (failure status)" : "");
+	outb(status, 0xf4);
 	local_irq_disable();
 	for (;;)
 		halt();
+}
+
+void machine_power_off(void)
+{
+	machine_power_off_status(0);
 }
