@@ -104,7 +104,7 @@ static int open_outputs(struct machine *m, char *err, size_t errlen)
     switch (c->serial) {
     case SERIAL_STDIO:
         m->serial_out = stdout;
-        m->serial_input = true;
+        m->serial_input = !c->serial_no_stdin;
         break;
     case SERIAL_FILE:
         m->serial_out = fopen(c->serial_path, "w");

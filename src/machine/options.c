@@ -17,6 +17,7 @@ enum opt_id {
     O_HELP, O_MEMORY, O_KERNEL, O_INITRD, O_APPEND, O_FDA, O_SERIAL,
     O_HEADLESS, O_DISPLAY, O_BIOS, O_DEBUGCON, O_POST_LOG, O_MAX_INSNS,
     O_MHZ, O_REALTIME, O_RTC, O_TLB, O_RESET_TRIPLE, O_STATS,
+    O_GDB, O_TRACE, O_CLOSE_ON_STOP,
 };
 
 struct opt {
@@ -45,10 +46,14 @@ static const struct opt opts[] = {
     { { "--tlb", NULL, NULL }, true, O_TLB },
     { { "--reset-on-triple-fault", NULL, NULL }, false, O_RESET_TRIPLE },
     { { "--stats", NULL, NULL }, false, O_STATS },
+    { { "--gdb", NULL, NULL }, true, O_GDB },
+    { { "--trace", NULL, NULL }, true, O_TRACE },
+    { { "--close-on-stop", NULL, NULL }, false, O_CLOSE_ON_STOP },
 };
 
 static const char usage[] =
     "usage: pagoda run [options] [IMAGE]\n"
+    "       pagoda debug [options] [IMAGE]   the monitor on stdin/stdout (see docs/monitor.md)\n"
     "       pagoda --help\n"
     "\n"
     "Boots IMAGE (a multiboot ELF kernel or a Linux bzImage) on an emulated i386 PC.\n"
@@ -76,7 +81,14 @@ static const char usage[] =
     "  -serial stdio|file:PATH|none   where COM1 goes (default stdio)\n"
     "  --debugcon FILE           port 0xE9 output to FILE (default stderr)\n"
     "  --post-log FILE           append each POST code (ports 0x80, 0x190) to FILE\n"
-    "  --headless, -display none no window (the default; the window UI is not built yet)\n"
+    "  --headless, -display none no window, COM1 on the terminal (the default without DISPLAY\n"
+    "                            or WAYLAND_DISPLAY); otherwise the window opens\n"
+    "  --close-on-stop           with the window: close it and exit when the guest stops\n"
+    "\n"
+    "Debugging:\n"
+    "  --gdb PORT                wait for gdb on 127.0.0.1:PORT (target remote :PORT)\n"
+    "  --trace FILE[=KINDS]      write the event log to FILE while running; KINDS: all or\n"
+    "                            pf,cr3,flush,invlpg,irq,dma,exc,triple,info\n"
     "\n"
     "Exit status: 0 guest halted; 2 bad input; 3 triple fault; 124 --max-insns reached;\n"
     "(v << 1) | 1 when the guest writes v to port 0xF4; 130/143 on SIGINT/SIGTERM.\n"
@@ -94,7 +106,7 @@ void options_defaults(struct machine_config *cfg)
     cfg->tlb_ways = TLB_DEFAULT_WAYS;
     const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
     bool display = (d && *d) || (w && *w);
-    cfg->headless = true;              /* no window UI exists yet */
+    cfg->headless = !display;          /* a window where one can open */
     cfg->display_requested = display;
 }
 
@@ -254,6 +266,25 @@ static int apply(struct machine_config *cfg, enum opt_id id, const char *flag,
             return fail(err, errlen, "%s %s: expected stdio, file:PATH or none", flag, v);
         }
         return 0;
+    case O_GDB:
+        if (parse_u64(v, &n) < 0 || n == 0 || n > 65535)
+            return fail(err, errlen, "%s %s: expected a TCP port from 1 to 65535", flag, v);
+        cfg->gdb_port = (uint16_t)n;
+        return 0;
+    case O_TRACE: {
+        /* FILE=KINDS: the kinds follow the last '=' (file names rarely hold one) */
+        const char *eq = strrchr(v, '=');
+        size_t len = eq ? (size_t)(eq - v) : strlen(v);
+        if (len == 0)
+            return fail(err, errlen, "%s %s: empty file name", flag, v);
+        if (eq && !eq[1])
+            return fail(err, errlen, "%s %s: no event kinds after '='", flag, v);
+        cfg->trace_kinds = eq ? eq + 1 : NULL;
+        return copy_path(cfg->trace_path, v, len, flag, err, errlen);
+    }
+    case O_CLOSE_ON_STOP:
+        cfg->close_on_stop = true;
+        return 0;
     case O_HEADLESS:
         cfg->headless = true;
         cfg->display_requested = false;
@@ -263,6 +294,7 @@ static int apply(struct machine_config *cfg, enum opt_id id, const char *flag,
             cfg->headless = true;
             cfg->display_requested = false;
         } else if (strcmp(v, "sdl") == 0) {
+            cfg->headless = false;
             cfg->display_requested = true;
         } else {
             return fail(err, errlen, "%s %s: expected none or sdl", flag, v);

@@ -26,8 +26,13 @@ struct machine_config {
     bool fda_rw;
     enum serial_mode serial;
     char serial_path[OPT_PATH_MAX];
-    bool headless;                /* no window (currently always the case) */
+    bool serial_no_stdin;         /* COM1 stdio: output only (pagoda debug reads stdin) */
+    bool headless;                /* no window: no display, --headless or -display none */
     bool display_requested;       /* a display exists and the user did not ask for none */
+    bool close_on_stop;           /* the window closes when the machine stops */
+    uint16_t gdb_port;            /* --gdb PORT (0: none) */
+    char trace_path[OPT_PATH_MAX]; /* --trace FILE ("" = none) */
+    const char *trace_kinds;      /* the KINDS of --trace FILE=KINDS (NULL: all) */
     const char *bios;             /* raw ROM image */
     const char *debugcon;         /* port 0xE9 output file (NULL: stderr) */
     const char *post_log;         /* POST-code log file */

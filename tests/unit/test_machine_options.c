@@ -19,6 +19,8 @@ START_TEST(defaults_are_128m_100mhz_stdio_default_tlb_no_limit)
 {
     struct machine_config c;
     const char *argv[] = { "k.elf" };
+    unsetenv("DISPLAY");
+    unsetenv("WAYLAND_DISPLAY");
     ck_assert_int_eq(parse(&c, 1, argv), 0);
     ck_assert_uint_eq(c.ram_bytes, 128u << 20);
     ck_assert_uint_eq(c.mhz, 100);
@@ -157,9 +159,52 @@ START_TEST(help_flag_is_recognised_and_usage_mentions_every_option)
     const char *want[] = { "--memory", "-kernel", "--initrd", "--append", "--fda", "-serial",
                            "--headless", "-display none", "--bios", "--debugcon", "--post-log",
                            "--max-insns", "--mhz", "--realtime", "--rtc", "--tlb",
-                           "--reset-on-triple-fault", "--stats" };
+                           "--reset-on-triple-fault", "--stats", "--gdb PORT",
+                           "--trace FILE[=KINDS]", "--close-on-stop", "pagoda debug" };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         ck_assert_msg(strstr(u, want[i]), "usage lacks %s", want[i]);
+}
+END_TEST
+
+START_TEST(a_display_opens_the_window_unless_headless_or_display_none)
+{
+    struct machine_config c;
+    const char *none[] = { "k" }, *h[] = { "--headless", "k" }, *dn[] = { "-display", "none", "k" };
+    setenv("DISPLAY", ":0", 1);
+    ck_assert_int_eq(parse(&c, 1, none), 0);
+    ck_assert(!c.headless);
+    ck_assert_int_eq(parse(&c, 2, h), 0);
+    ck_assert(c.headless);
+    ck_assert_int_eq(parse(&c, 3, dn), 0);
+    ck_assert(c.headless);
+    unsetenv("DISPLAY");
+    setenv("WAYLAND_DISPLAY", "wayland-0", 1);
+    ck_assert_int_eq(parse(&c, 1, none), 0);
+    ck_assert(!c.headless);
+    unsetenv("WAYLAND_DISPLAY");
+    ck_assert_int_eq(parse(&c, 1, none), 0);
+    ck_assert(c.headless);
+}
+END_TEST
+
+START_TEST(gdb_port_trace_file_and_kinds_are_parsed)
+{
+    struct machine_config c;
+    const char *a[] = { "--gdb", "1234", "--trace", "out=x.txt=pf,cr3", "--close-on-stop", "k" };
+    ck_assert_int_eq(parse(&c, 6, a), 0);
+    ck_assert_uint_eq(c.gdb_port, 1234);
+    ck_assert_str_eq(c.trace_path, "out=x.txt");   /* the kinds follow the last '=' */
+    ck_assert_str_eq(c.trace_kinds, "pf,cr3");
+    ck_assert(c.close_on_stop);
+    const char *b[] = { "--trace=t.txt", "k" };
+    ck_assert_int_eq(parse(&c, 2, b), 0);
+    ck_assert_str_eq(c.trace_path, "t.txt");
+    ck_assert_ptr_null(c.trace_kinds);
+    const char *bad_port[] = { "--gdb", "0", "k" }, *bad_kinds[] = { "--trace", "t.txt=", "k" };
+    ck_assert_int_eq(parse(&c, 3, bad_port), -1);
+    ck_assert_str_eq(err, "--gdb 0: expected a TCP port from 1 to 65535");
+    ck_assert_int_eq(parse(&c, 3, bad_kinds), -1);
+    ck_assert_str_eq(err, "--trace t.txt=: no event kinds after '='");
 }
 END_TEST
 
@@ -186,6 +231,8 @@ int main(void)
                         (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, help_flag_is_recognised_and_usage_mentions_every_option);
     tcase_add_test(tc, double_dash_ends_options);
+    tcase_add_test(tc, a_display_opens_the_window_unless_headless_or_display_none);
+    tcase_add_test(tc, gdb_port_trace_file_and_kinds_are_parsed);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
