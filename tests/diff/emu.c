@@ -137,7 +137,8 @@ static struct seg mkseg(uint16_t sel, uint32_t base, uint32_t limit, uint16_t fl
     return s;
 }
 
-struct diff_emu *diff_emu_create(int ring, bool paging, const uint16_t sel[6], char *err, size_t errlen)
+struct diff_emu *diff_emu_create(int ring, bool paging, unsigned tlb_sets, unsigned tlb_ways,
+                                 const uint16_t sel[6], char *err, size_t errlen)
 {
     struct diff_emu *e = calloc(1, sizeof *e);
     if (!e) {
@@ -151,7 +152,7 @@ struct diff_emu *diff_emu_create(int ring, bool paging, const uint16_t sel[6], c
         free(e);
         return NULL;
     }
-    if (mmu_init(&e->mmu, e->phys, TLB_DEFAULT_SETS, TLB_DEFAULT_WAYS) != 0) {
+    if (mmu_init(&e->mmu, e->phys, tlb_sets, tlb_ways) != 0) {
         snprintf(err, errlen, "mmu_init failed");
         phys_destroy(e->phys);
         free(e);

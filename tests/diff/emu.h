@@ -18,7 +18,9 @@ struct diff_emu;
  * on the case's own stack (see README). */
 /* sel: the native executor's ES CS SS DS FS GS (struct diff_hello); in a
  * ring-3 run Pagoda's GDT gives these selectors equivalent descriptors. */
-struct diff_emu *diff_emu_create(int ring, bool paging, const uint16_t sel[6], char *err, size_t errlen);
+/* tlb_sets/tlb_ways: the MMU's TLB geometry (mmu_init). */
+struct diff_emu *diff_emu_create(int ring, bool paging, unsigned tlb_sets, unsigned tlb_ways,
+                                 const uint16_t sel[6], char *err, size_t errlen);
 void diff_emu_destroy(struct diff_emu *e);
 /* Returns 0; -1 if the instruction neither completed nor faulted within the
  * step budget (out->vector = -2 then) or ended in a triple fault (-3: the

@@ -9,6 +9,8 @@
  *   PAGODA_DIFF_FORM    only forms whose name contains this string
  *   PAGODA_DIFF_RING    3 (default) or 0: the privilege level cases run at
  *   PAGODA_DIFF_PAGING  1 (default) or 0: Pagoda runs with paging on or off
+ *   PAGODA_DIFF_TLB     Pagoda's TLB geometry, as --tlb takes it ("i386", "64x4");
+ *                       default DIFF_DEFAULT_TLB, else the MMU's default
  *   PAGODA_DIFF_NATIVE_TWICE=1  compare the executor with itself (harness check)
  *   PAGODA_DIFF_SHOW    how many mismatches to print in full (default 1 per form, 40 in all)
  *   PAGODA_DIFF_UNDEF=1 also report, per form, how often the flags the SDM
@@ -20,6 +22,7 @@
 #include <time.h>
 
 #include "emu.h"
+#include "mmu/mmu.h"
 #include "gen.h"
 #include "native_pipe.h"
 
@@ -27,6 +30,9 @@
 #define DIFF_DEFAULT_CASES 1000000ull
 #endif
 #define BATCH 4096u
+#ifndef DIFF_DEFAULT_TLB
+#define DIFF_DEFAULT_TLB ""
+#endif
 
 static const char *const rname[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
 
@@ -178,6 +184,11 @@ static void run_diff(struct run_stats *st, bool harness_check, uint64_t check_ca
     /* ring 0 pushes exception frames wherever ESP points: with paging that
      * can end in a triple fault, so ring-0 runs keep paging off */
     bool paging = ring == 3 && env_u64("PAGODA_DIFF_PAGING", 1) != 0;
+    const char *tlb = getenv("PAGODA_DIFF_TLB");
+    if (!tlb || !*tlb)
+        tlb = DIFF_DEFAULT_TLB;
+    unsigned tlb_sets = TLB_DEFAULT_SETS, tlb_ways = TLB_DEFAULT_WAYS;
+    ck_assert_msg(!*tlb || mmu_parse_tlb_geometry(tlb, &tlb_sets, &tlb_ways) == 0, "bad TLB geometry '%s'", tlb);
     bool twice = harness_check || env_u64("PAGODA_DIFF_NATIVE_TWICE", 0) != 0;
     uint64_t show = env_u64("PAGODA_DIFF_SHOW", 0);
     const char *only = getenv("PAGODA_DIFF_FORM");
@@ -206,7 +217,7 @@ static void run_diff(struct run_stats *st, bool harness_check, uint64_t check_ca
     bool compare_sregs = ring == 3 || twice;
     struct diff_emu *emu = NULL;
     if (!twice) {
-        emu = diff_emu_create(ring, paging, env.sel, err, sizeof err);
+        emu = diff_emu_create(ring, paging, tlb_sets, tlb_ways, env.sel, err, sizeof err);
         ck_assert_msg(emu != NULL, "diff_emu_create: %s", err);
     }
 
@@ -242,7 +253,7 @@ static void run_diff(struct run_stats *st, bool harness_check, uint64_t check_ca
                 diff_emu_frame_span(emu, &flo, &fhi);
                 if (emo[i].vector == -3) {   /* shutdown: a fresh machine for the next case */
                     diff_emu_destroy(emu);
-                    emu = diff_emu_create(ring, paging, env.sel, err, sizeof err);
+                    emu = diff_emu_create(ring, paging, tlb_sets, tlb_ways, env.sel, err, sizeof err);
                     ck_assert_msg(emu != NULL, "diff_emu_create: %s", err);
                 }
             }
@@ -285,9 +296,10 @@ static void run_diff(struct run_stats *st, bool harness_check, uint64_t check_ca
                 printf("  %-24s %8llu %8llu  %#05x\n", diff_forms[i].name, (unsigned long long)undef_diff[i][0],
                        (unsigned long long)undef_diff[i][1], undef_bits[i]);
     }
-    printf("diff: %llu cases compared (%u forms, seed %llu, ring %d, paging %s%s), %llu mismatches, "
+    printf("diff: %llu cases compared (%u forms, seed %llu, ring %d, paging %s, TLB %ux%u%s), %llu mismatches, "
            "%llu native exceptions, %llu skipped, %.1f s\n",
            (unsigned long long)st->cases, nf, (unsigned long long)seed, ring, paging ? "on" : "off",
+           tlb_sets, tlb_ways,
            twice ? ", native vs native" : "", (unsigned long long)st->mismatches,
            (unsigned long long)st->native_faults, (unsigned long long)st->skipped, st->seconds);
     fflush(stdout);
