@@ -236,29 +236,16 @@ static bool slow_mode(const struct cpu *c)
  * loop's attention (an interrupt line, a stop request, HLT, a shadow, TF,
  * CR0/EFLAGS/CPL/A20 changes) sets it. While single-stepping (TF, RF, an
  * interrupt shadow, debug registers) it stays set and instructions run one
- * at a time. */
-static enum cpu_stop run(struct cpu *c, bool single)
+ * at a time. Kept apart from the setjmp in run(): a function that calls
+ * setjmp keeps its variables in memory, and this loop wants c in a register. */
+static __attribute__((noinline)) enum cpu_stop run_loop(struct cpu *c, bool single)
 {
-    c->jb_valid = true;
-    c->break_trace = true;
-    if (setjmp(c->jb)) {
-        if (handle_exception(c)) {
-            c->jb_valid = false;
-            return CPU_STOP_TRIPLE_FAULT;
-        }
-        if (single) {
-            c->jb_valid = false;
-            return CPU_STOP_BUDGET;
-        }
-        c->break_trace = true;
-    }
     for (;;) {
         bool slow = false;
         if (UNLIKELY(c->break_trace)) {
             c->break_trace = false;
             if (c->stop_req) {
                 c->stop_req = false;
-                c->jb_valid = false;
                 return CPU_STOP_REQUEST;
             }
             if (c->shadow)
@@ -286,10 +273,8 @@ static enum cpu_stop run(struct cpu *c, bool single)
                     }
                 }
             }
-            if (c->halted) {
-                c->jb_valid = false;
+            if (c->halted)
                 return CPU_STOP_HLT;
-            }
             cpu_update_ac(c);   /* CR0, EFLAGS or CPL may have changed */
             if (UNLIKELY(c->m->tlb.st.flushes[TLB_FLUSH_A20] != c->a20_seen)) {
                 c->a20_seen = c->m->tlb.st.flushes[TLB_FLUSH_A20];
@@ -314,8 +299,29 @@ static enum cpu_stop run(struct cpu *c, bool single)
             exec_trace(c, t, n);
         }
     }
-    c->jb_valid = false;
     return c->halted ? CPU_STOP_HLT : CPU_STOP_BUDGET;
+}
+
+/* An exception anywhere below unwinds to the setjmp here, is delivered,
+ * and the loop resumes (or, for one step, the delivery was the step). */
+static enum cpu_stop run(struct cpu *c, bool single)
+{
+    c->jb_valid = true;
+    c->break_trace = true;
+    if (setjmp(c->jb)) {
+        if (handle_exception(c)) {
+            c->jb_valid = false;
+            return CPU_STOP_TRIPLE_FAULT;
+        }
+        if (single) {
+            c->jb_valid = false;
+            return CPU_STOP_BUDGET;
+        }
+        c->break_trace = true;
+    }
+    enum cpu_stop st = run_loop(c, single);
+    c->jb_valid = false;
+    return st;
 }
 
 enum cpu_stop cpu_run(struct cpu *c, uint64_t until)

@@ -208,7 +208,22 @@ void task_switch(struct cpu *c, uint16_t sel, uint32_t lo, uint32_t hi,
 /* ---- flags (flags.c) ---- */
 uint32_t flags_materialize(struct cpu *c);
 bool cpu_cond(struct cpu *c, unsigned cc);
-bool lf_cf(const struct cpu *c);
+/* CF of the last flag-setting operation (inline: INC/DEC keep it, and
+ * the fast INC/DEC handlers ask for it every time). */
+static inline bool lf_cf(const struct cpu *c)
+{
+    const struct lazyf *l = &c->lf;
+    switch (l->op) {
+    case LF_ADD: return l->res < l->dst;
+    case LF_ADC: return l->cin ? l->res <= l->dst : l->res < l->dst;
+    case LF_SUB: return l->dst < l->src;
+    case LF_SBB: return l->cin ? l->dst <= l->src : l->dst < l->src;
+    case LF_LOGIC: return false;
+    case LF_INC:
+    case LF_DEC: return l->cin;
+    default: return c->eflags & F_CF;
+    }
+}
 void cpu_write_eflags(struct cpu *c, uint32_t v, uint32_t mask);
 
 /* ---- decode + cache (decode.c, icache.c) ---- */
@@ -218,7 +233,7 @@ void icache_init(struct cpu *c);
 void icache_free(struct cpu *c);
 void icache_flush(struct cpu *c);
 struct tc_entry *icache_lookup(struct cpu *c);
-struct tc_entry *icache_next(struct cpu *c);
+struct tc_entry *icache_next_slow(struct cpu *c);
 void cpu_specialize(struct insn *i);
 
 /* ---- descriptor bits: struct seg.flags = descriptor bits 40..55 ---- */
@@ -412,6 +427,25 @@ static inline uint32_t szp_flags(uint32_t res, unsigned sz)
 {
     res &= szmask(sz);
     return (res == 0 ? F_ZF : 0) | (res & szsign(sz) ? F_SF : 0) | parity_flag(res);
+}
+
+/* The trace at CS:EIP, first through the links of the trace that ran last
+ * (no translation, no hashing), else through icache_lookup. A link is good
+ * while the epoch it was made in lasts: the epoch moves on every change of
+ * CS, mode or mapping (cpu_remap), every write to a page of decoded code and
+ * every refill of a cache entry, so the link target is still the trace it
+ * was. Inline: the run loop follows a link for every trace it runs. */
+HOT struct tc_entry *icache_next(struct cpu *c)
+{
+    struct tc_entry *p = c->prev_tc;
+    if (LIKELY(p != NULL)) {
+        uint32_t eip = c->eip, epoch = c->epoch;
+        if (p->link_eip[0] == eip && p->link_epoch[0] == epoch)
+            return c->prev_tc = p->link[0];
+        if (p->link_eip[1] == eip && p->link_epoch[1] == epoch)
+            return c->prev_tc = p->link[1];
+    }
+    return icache_next_slow(c);
 }
 
 /* Finish the trace after this instruction: the run loop has something to

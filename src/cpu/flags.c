@@ -3,21 +3,6 @@
  * SDM Vol. 1 Appendix A (EFLAGS cross-reference) and the instruction pages. */
 #include "cpu/cpu_impl.h"
 
-bool lf_cf(const struct cpu *c)
-{
-    const struct lazyf *l = &c->lf;
-    switch (l->op) {
-    case LF_ADD: return l->res < l->dst;
-    case LF_ADC: return l->cin ? l->res <= l->dst : l->res < l->dst;
-    case LF_SUB: return l->dst < l->src;
-    case LF_SBB: return l->cin ? l->dst <= l->src : l->dst < l->src;
-    case LF_LOGIC: return false;
-    case LF_INC:
-    case LF_DEC: return l->cin;
-    default: return c->eflags & F_CF;
-    }
-}
-
 static bool lf_of(const struct cpu *c)
 {
     const struct lazyf *l = &c->lf;

@@ -167,22 +167,11 @@ struct tc_entry *icache_lookup(struct cpu *c)
     return fill(c, t, pa, lin);
 }
 
-/* The trace at CS:EIP, first through the links of the trace that ran last
- * (no translation, no hashing), else through icache_lookup. A link is good
- * while the epoch it was made in lasts: the epoch moves on every change of
- * CS, mode or mapping (cpu_remap), every write to a page of decoded code and
- * every refill of a cache entry, so the link target is still the trace it
- * was. */
-struct tc_entry *icache_next(struct cpu *c)
+/* icache_next (cpu_impl.h) found no link: look the trace up and link it
+ * from the trace that ran last. */
+struct tc_entry *icache_next_slow(struct cpu *c)
 {
     struct tc_entry *p = c->prev_tc, *t;
-    if (LIKELY(p != NULL)) {
-        uint32_t eip = c->eip, epoch = c->epoch;
-        if (p->link_eip[0] == eip && p->link_epoch[0] == epoch)
-            return c->prev_tc = p->link[0];
-        if (p->link_eip[1] == eip && p->link_epoch[1] == epoch)
-            return c->prev_tc = p->link[1];
-    }
     t = icache_lookup(c);
     if (p && t->page2 == (t->pa & ~0xfffu)) {
         unsigned k = p->link_next++ & 1;
