@@ -40,6 +40,8 @@ struct uart {
     struct irq_line irq;
     int irq_num;
     FILE *out;
+    uart_tap_fn tap;        /* sees every byte that leaves on the line */
+    void *tap_ctx;
     int in_fd;
     bool in_eof;
 
@@ -195,10 +197,14 @@ static void transmit(struct uart *u, uint8_t b)
     u->tx_count++;
     if (u->mcr & MCR_LOOP) {
         rx_push(u, b);
-    } else if (u->out) {
-        fputc(b, u->out);
-        if (b == '\n')
-            fflush(u->out);
+    } else {
+        if (u->out) {
+            fputc(b, u->out);
+            if (b == '\n')
+                fflush(u->out);
+        }
+        if (u->tap)
+            u->tap(u->tap_ctx, b);
     }
     /* The byte left THR at once: empty again, interrupt re-armed. */
     u->thre_pending = true;
@@ -427,6 +433,12 @@ bool uart_poll(struct uart *u)
     }
     kick_rx(u);
     return !u->in_eof;
+}
+
+void uart_set_tap(struct uart *u, uart_tap_fn fn, void *ctx)
+{
+    u->tap = fn;
+    u->tap_ctx = ctx;
 }
 
 uint64_t uart_tx_count(const struct uart *u)

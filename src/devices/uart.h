@@ -34,6 +34,12 @@ void uart_inject(struct uart *u, const void *buf, size_t len);
  * move queued input into the receive FIFO as space allows. Returns false
  * once the fd reached end of file (input is then over). */
 bool uart_poll(struct uart *u);
+/* An observer of the output: fn(ctx, byte) for every byte transmitted on
+ * the line (not in loopback), after it went to the FILE*, whether or not
+ * there is one (the UI's console panel, a test). NULL removes it. */
+typedef void (*uart_tap_fn)(void *ctx, uint8_t byte);
+void uart_set_tap(struct uart *u, uart_tap_fn fn, void *ctx);
+
 /* Bytes transmitted so far (including those in loopback). */
 uint64_t uart_tx_count(const struct uart *u);
 

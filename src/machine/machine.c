@@ -14,6 +14,7 @@
 #include "cpu/cpu.h"
 #include "devices/cmos.h"
 #include "devices/debugport.h"
+#include "devices/guestinfo.h"
 #include "devices/dma.h"
 #include "devices/fdc.h"
 #include "devices/i8042.h"
@@ -149,7 +150,9 @@ static int create_devices(struct machine *m, char *err, size_t errlen)
     m->dma = dma_create(&m->io, m->phys, &m->ev);
     m->fdc = m->dma ? fdc_create(&m->io, irq, m->dma, &m->vc) : NULL;
     m->dbg = debugport_create(&m->io, m->debugcon, m->post_log, exit_requested, m);
-    if (!m->pit || !m->com1 || !m->com2 || !m->cmos || !m->kbc || !m->dma || !m->fdc || !m->dbg)
+    m->ginfo = guestinfo_create(&m->io, &m->ev);
+    if (!m->pit || !m->com1 || !m->com2 || !m->cmos || !m->kbc || !m->dma || !m->fdc || !m->dbg ||
+        !m->ginfo)
         return fail(err, errlen, "cannot create the PC devices (I/O port conflict or out of memory)");
     cmos_set_memory(m->cmos, c->ram_bytes);
     if (c->fda[0]) {
@@ -221,11 +224,17 @@ void machine_flush(struct machine *m)
         fflush(m->post_log);
 }
 
+bool machine_guest_info(const struct machine *m, uint32_t *phys)
+{
+    return m->ginfo && guestinfo_phys(m->ginfo, phys);
+}
+
 void machine_destroy(struct machine *m)
 {
     if (!m)
         return;
     machine_flush(m);
+    guestinfo_destroy(m->ginfo);
     if (m->dbg)
         debugport_destroy(m->dbg);
     if (m->fdc)
@@ -297,6 +306,7 @@ int machine_reset(struct machine *m, char *err, size_t errlen)
     dma_reset(m->dma);
     fdc_reset(m->fdc);
     debugport_reset(m->dbg);
+    guestinfo_reset(m->ginfo);
     cpu_reset(m->cpu);
     mmu_flush(&m->mmu, TLB_FLUSH_EXPLICIT);
     if (!m->cfg.bios) {

@@ -27,6 +27,7 @@ struct i8042;
 struct dma;
 struct fdc;
 struct debugport;
+struct guestinfo;
 
 struct machine {
     struct machine_config cfg;
@@ -47,6 +48,7 @@ struct machine {
     struct dma *dma;
     struct fdc *fdc;
     struct debugport *dbg;
+    struct guestinfo *ginfo;     /* port 0x0EF0 (docs/guest-info.md) */
 
     FILE *serial_out;            /* COM1 output (owned when a file) */
     FILE *debugcon;
@@ -102,6 +104,10 @@ struct machine_result {
  * between slices: a handler stores the signal number there. */
 enum machine_stop machine_run(struct machine *m, volatile sig_atomic_t *signal_seen,
                               struct machine_result *res);
+
+/* Where the guest last announced its guest-info block (port 0x0EF0, a
+ * physical address); false if it has not since the last reset. */
+bool machine_guest_info(const struct machine *m, uint32_t *phys);
 
 /* The one stop-report line (no newline) and the --stats lines. */
 void machine_format_report(const struct machine_result *res, char *buf, size_t len);

@@ -58,6 +58,14 @@ static uint32_t rd(struct ui *u, uint32_t pa)
 bool guestinfo_load(struct ui *u)
 {
     struct phys *p = u->m->phys;
+    /* the machine's port device remembers the last announcement: the
+     * EV_GUEST_INFO event alone can be overwritten in the ring (an idle
+     * guest's timer IRQs) before the UI reads it */
+    uint32_t pa;
+    if (machine_guest_info(u->m, &pa)) {
+        u->gi_seen = true;
+        u->gi_phys = pa;
+    }
     uint32_t b = u->gi_phys;
     if (!u->gi_seen || phys_kind_at(p, b) != PHYS_RAM || phys_kind_at(p, b + GI_SIZE_V1 - 1) != PHYS_RAM)
         return false;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cpu/cpu.h"
+#include "devices/uart.h"
 #include "machine/machine.h"
 #include "mmu/phys.h"
 
@@ -64,6 +65,53 @@ static struct machine *boot(const uint8_t *code, size_t n, struct machine_config
     ck_assert_msg(m != NULL, "%s", err);
     return m;
 }
+
+static void tap_collect(void *ctx, uint8_t b)
+{
+    char *s = ctx;
+    size_t n = strlen(s);
+    s[n] = (char)b;
+    s[n + 1] = '\0';
+}
+
+START_TEST(guest_info_port_records_the_address_and_logs_an_event_and_com1_tap_sees_output)
+{
+    static const uint8_t code[] = {
+        0x66, 0xBA, 0xF0, 0x0E,             /* mov dx, 0x0EF0 */
+        0xB8, 0x40, 0x23, 0x01, 0x00,       /* mov eax, 0x12340 */
+        0xEF,                               /* out dx, eax: the announcement */
+        0xB0, 0x55, 0xEE,                   /* mov al, 0x55; out dx, al: not a dword, ignored */
+        0xED, 0x89, 0xC3,                   /* in eax, dx; mov ebx, eax */
+        0x66, 0xBA, 0xF8, 0x03,             /* mov dx, 0x3F8 */
+        0xB0, 0x41, 0xEE, 0xB0, 0x42, 0xEE, /* 'A', 'B' to COM1's THR */
+        0xFA, 0xF4,                         /* cli; hlt */
+    };
+    struct machine *m = boot(code, sizeof code, NULL);
+    uint32_t phys = 0;
+    ck_assert(!machine_guest_info(m, &phys));
+    char seen[16] = "";
+    uart_set_tap(m->com1, tap_collect, seen);   /* -serial none: no FILE, the tap still sees */
+    uint64_t since = m->ev.head;
+    struct machine_result r;
+    ck_assert_int_eq(machine_run(m, NULL, &r), MSTOP_HALT);
+    ck_assert(machine_guest_info(m, &phys));
+    ck_assert_uint_eq(phys, 0x12340);
+    ck_assert_uint_eq(cpu_get_reg(m->cpu, R_EBX), 0xFFFFFFFFu);   /* no reads: floats high */
+    struct event ev[16];
+    unsigned n = events_read(&m->ev, &since, ev, 16), infos = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (ev[i].kind == EV_GUEST_INFO) {
+            infos++;
+            ck_assert_uint_eq(ev[i].a, 0x12340);
+        }
+    ck_assert_uint_eq(infos, 1);
+    ck_assert_str_eq(seen, "AB");
+    char err[128];
+    ck_assert_int_eq(machine_reset(m, err, sizeof err), 0);
+    ck_assert(!machine_guest_info(m, &phys));   /* a reset forgets it */
+    machine_destroy(m);
+}
+END_TEST
 
 START_TEST(multiboot_entry_state_reaches_the_cpu)
 {
@@ -361,6 +409,7 @@ int main(void)
     tcase_add_test(tc, a_guest_reset_request_boots_the_image_again);
     tcase_add_test(tc, a_rom_starts_at_the_reset_vector);
     tcase_add_test(tc, machine_create_reports_loader_errors);
+    tcase_add_test(tc, guest_info_port_records_the_address_and_logs_an_event_and_com1_tap_sees_output);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
