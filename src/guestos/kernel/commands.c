@@ -37,9 +37,32 @@ struct command {
 /* Pages allocated from the shell, so free_pages knows their order. */
 static struct { struct page *page; unsigned int order; } shell_pages[128];
 
-static unsigned long parse_num(const char *s)
+/*
+ * A whole argument as a number: 0x... hex, else decimal. Anything else
+ * ("x", "100~", "0x") is refused with a message rather than read as far as
+ * it goes, so a typo never allocates something nobody asked for.
+ */
+static bool get_num(const char *cmd, const char *s, unsigned long *out)
 {
-	return simple_strtoul(s, NULL, 0);
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	char *end;
+
+	*out = simple_strtoul(s, &end, 0);
+	if (end == s + (hex ? 2 : 0) || *end) {
+		printk("%s: '%s' is not a number\n", cmd, s);
+		return false;
+	}
+	return true;
+}
+
+/* Argument i as a number, or `dflt` when it is absent. */
+static bool num_arg(int argc, char **argv, int i, unsigned long dflt, unsigned long *out)
+{
+	if (argc <= i) {
+		*out = dflt;
+		return true;
+	}
+	return get_num(argv[0], argv[i], out);
 }
 
 static const struct { const char *name; gfp_t gfp; } gfp_names[] = {
@@ -63,7 +86,13 @@ static bool parse_gfp(const char *s, gfp_t *out)
 		bool found = false;
 
 		if (*s >= '0' && *s <= '9') {
-			gfp |= simple_strtoul(s, NULL, 0);
+			char num[24];
+			unsigned long v;
+
+			strlcpy(num, s, min(n + 1, sizeof(num)));
+			if (!get_num("gfp", num, &v))
+				return false;
+			gfp |= v;
 			found = true;
 		}
 		for (unsigned int i = 0; !found && i < ARRAY_SIZE(gfp_names); i++) {
@@ -115,12 +144,12 @@ static void cmd_free_report(int argc, char **argv)
 
 static void cmd_alloc_pages(int argc, char **argv)
 {
-	unsigned int order = argc > 1 ? parse_num(argv[1]) : 0;
+	unsigned long order;
 	gfp_t gfp = GFP_KERNEL;
 	struct page *page;
 	unsigned int i;
 
-	if (argc > 2 && !parse_gfp(argv[2], &gfp))
+	if (!num_arg(argc, argv, 1, 0, &order) || (argc > 2 && !parse_gfp(argv[2], &gfp)))
 		return;
 	for (i = 0; i < ARRAY_SIZE(shell_pages) && shell_pages[i].page; i++)
 		;
@@ -130,7 +159,7 @@ static void cmd_alloc_pages(int argc, char **argv)
 	}
 	page = alloc_pages(gfp, order);
 	if (!page) {
-		printk("alloc_pages: order %u failed\n", order);
+		printk("alloc_pages: order %lu failed\n", order);
 		return;
 	}
 	shell_pages[i].page = page;
@@ -142,7 +171,14 @@ static void cmd_alloc_pages(int argc, char **argv)
 
 static void cmd_free_pages(int argc, char **argv)
 {
-	unsigned long pfn = argc > 1 ? parse_num(argv[1]) : ~0UL;
+	unsigned long pfn;
+
+	if (argc < 2) {
+		printk("usage: free_pages PFN\n");
+		return;
+	}
+	if (!get_num(argv[0], argv[1], &pfn))
+		return;
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(shell_pages); i++) {
 		if (shell_pages[i].page && page_to_pfn(shell_pages[i].page) == pfn) {
@@ -157,15 +193,15 @@ static void cmd_free_pages(int argc, char **argv)
 
 static void cmd_kmalloc(int argc, char **argv)
 {
-	size_t size = argc > 1 ? parse_num(argv[1]) : 64;
+	unsigned long size;
 	gfp_t gfp = GFP_KERNEL;
 	void *p;
 
-	if (argc > 2 && !parse_gfp(argv[2], &gfp))
+	if (!num_arg(argc, argv, 1, 64, &size) || (argc > 2 && !parse_gfp(argv[2], &gfp)))
 		return;
 	p = kmalloc(size, gfp);
 	if (!p) {
-		printk("kmalloc: %u bytes failed\n", size);
+		printk("kmalloc: %lu bytes failed\n", size);
 		return;
 	}
 	if (ZERO_OR_NULL_PTR(p)) {
@@ -179,17 +215,31 @@ static void cmd_kmalloc(int argc, char **argv)
 
 static void cmd_kfree(int argc, char **argv)
 {
-	if (argc > 1)
-		kfree((void *)parse_num(argv[1]));
+	unsigned long addr;
+
+	if (argc > 1 && get_num(argv[0], argv[1], &addr))
+		kfree((void *)addr);
 }
 
 static void cmd_cache_create(int argc, char **argv)
 {
 	slab_flags_t flags = 0;
+	unsigned long size, align;
 	struct kmem_cache *s;
 
 	if (argc < 3) {
 		printk("usage: cache_create NAME SIZE [ALIGN] [hwcache,poison,redzone,dma]\n");
+		return;
+	}
+	/*
+	 * Linux 6.1's kmem_cache_create() accepts a second cache of the same
+	 * name (3.x refused one under CONFIG_DEBUG_VM), and so does ours; but
+	 * the shell finds caches by name, so it refuses to make one it could
+	 * not tell apart.
+	 */
+	if (kmem_cache_find(argv[1])) {
+		printk("cache_create: a cache named '%s' exists already; the shell could not tell them apart\n",
+		       argv[1]);
 		return;
 	}
 	if (argc > 4) {
@@ -202,7 +252,9 @@ static void cmd_cache_create(int argc, char **argv)
 		if (strstr(argv[4], "dma"))
 			flags |= SLAB_CACHE_DMA;
 	}
-	s = kmem_cache_create(argv[1], parse_num(argv[2]), argc > 3 ? parse_num(argv[3]) : 0, flags, NULL);
+	if (!get_num(argv[0], argv[2], &size) || !num_arg(argc, argv, 3, 0, &align))
+		return;
+	s = kmem_cache_create(argv[1], size, align, flags, NULL);
 	if (s)
 		printk("%s: object %u, slot %u, align %u, %u per slab of %u page(s), %u colours of %u bytes\n",
 		       s->name, s->object_size, s->size, s->align, s->num, 1 << s->gfporder, s->colour,
@@ -235,9 +287,10 @@ static void cmd_cache_alloc(int argc, char **argv)
 static void cmd_cache_free(int argc, char **argv)
 {
 	struct kmem_cache *s = cache_arg(argc, argv);
+	unsigned long addr;
 
-	if (s && argc > 2)
-		kmem_cache_free(s, (void *)parse_num(argv[2]));
+	if (s && argc > 2 && get_num(argv[0], argv[2], &addr))
+		kmem_cache_free(s, (void *)addr);
 }
 
 static void cmd_cache_destroy(int argc, char **argv)
@@ -258,11 +311,18 @@ static void cmd_cache_shrink(int argc, char **argv)
 
 static void cmd_vmalloc(int argc, char **argv)
 {
-	unsigned long size = argc > 1 ? parse_num(argv[1]) : PAGE_SIZE;
-	char *p = vmalloc(size);
+	unsigned long size;
+	char *p;
 
-	if (!p)
+	if (!num_arg(argc, argv, 1, PAGE_SIZE, &size))
 		return;
+	p = vmalloc(size);
+	if (!p) {
+		/* Linux 6.1 also returns NULL for size 0 (after a WARN_ON_ONCE). */
+		printk("vmalloc(%lu) = NULL%s\n", size, size ? ": no memory or no room in the vmalloc area" :
+		       ": a zero-sized area is refused, as in Linux");
+		return;
+	}
 	printk("%p:", p);
 	for (unsigned long off = 0; off < PAGE_ALIGN(size) && off < 16 * PAGE_SIZE; off += PAGE_SIZE) {
 		struct page *page = vmalloc_to_page(p + off);
@@ -273,16 +333,20 @@ static void cmd_vmalloc(int argc, char **argv)
 
 static void cmd_vfree(int argc, char **argv)
 {
-	if (argc > 1)
-		vfree((void *)parse_num(argv[1]));
+	unsigned long addr;
+
+	if (argc > 1 && get_num(argv[0], argv[1], &addr))
+		vfree((void *)addr);
 }
 
 static void cmd_kmap(int argc, char **argv)
 {
-	unsigned long pfn = argc > 1 ? parse_num(argv[1]) : 0;
+	unsigned long pfn;
 	struct page *page;
 	u32 *v;
 
+	if (!num_arg(argc, argv, 1, 0, &pfn))
+		return;
 	if (!pfn_valid(pfn)) {
 		printk("kmap: pfn 0x%lx is beyond max_pfn 0x%lx\n", pfn, max_pfn);
 		return;
@@ -336,12 +400,13 @@ static u32 stress_rand(void)
 
 static void cmd_stress(int argc, char **argv)
 {
-	unsigned int rounds = argc > 1 ? parse_num(argv[1]) : 1000;
+	unsigned long rounds, fails = 0;
 	struct { void *p; struct page *page; unsigned int order; } live[64];
-	unsigned long fails = 0;
 
+	if (!num_arg(argc, argv, 1, 1000, &rounds))
+		return;
 	memset(live, 0, sizeof(live));
-	for (unsigned int r = 0; r < rounds; r++) {
+	for (unsigned long r = 0; r < rounds; r++) {
 		unsigned int i = stress_rand() % 64;
 
 		if (live[i].page) {
@@ -359,7 +424,7 @@ static void cmd_stress(int argc, char **argv)
 			fails += !live[i].p;
 		}
 	}
-	printk("stress: %u rounds, %lu failed allocations; still holding:", rounds, fails);
+	printk("stress: %lu rounds, %lu failed allocations; still holding:", rounds, fails);
 	for (int i = 0; i < 64; i++)
 		printk("%s", live[i].page || live[i].p ? "*" : ".");
 	printk("\n(freeing them)\n");
@@ -406,9 +471,11 @@ static void cmd_drain(int argc, char **argv)
 
 static void cmd_peek(int argc, char **argv)
 {
-	unsigned long addr = argc > 1 ? parse_num(argv[1]) : 0;
+	unsigned long addr;
 	u8 b;
 
+	if (!num_arg(argc, argv, 1, 0, &addr))
+		return;
 	/* probe_kernel_read_byte survives a #PF through the exception table. */
 	if (probe_kernel_read_byte((void *)addr, &b))
 		printk("0x%08lx: not mapped (the read faulted)\n", addr);
@@ -418,8 +485,10 @@ static void cmd_peek(int argc, char **argv)
 
 static void cmd_oops(int argc, char **argv)
 {
-	unsigned long addr = argc > 1 ? parse_num(argv[1]) : 0;
+	unsigned long addr;
 
+	if (!num_arg(argc, argv, 1, 0, &addr))
+		return;
 	printk("reading 0x%08lx without a fixup...\n", addr);
 	printk("%02x\n", *(volatile u8 *)addr);
 }
@@ -474,9 +543,12 @@ static void cmd_help(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	for (unsigned int i = 0; i < ARRAY_SIZE(commands); i++) {
-		char left[80];
+		char left[128];
 		snprintf(left, sizeof(left), "%s %s", commands[i].name, commands[i].args);
-		printk("  %-44s %s\n", left, commands[i].help);
+		if (strlen(left) > 44)		/* a long synopsis gets a line of its own */
+			printk("  %s\n  %-44s %s\n", left, "", commands[i].help);
+		else
+			printk("  %-44s %s\n", left, commands[i].help);
 	}
 }
 

@@ -136,7 +136,10 @@ static void setup_arch(void)
 			run_script_cut = strstr(full, "run=") != NULL;
 		}
 	}
-	printk("Command line: %s\n", boot_command_line);
+	/* printk's buffer is 512 bytes; the line may be 8 KiB. */
+	printk("Command line: ");
+	console_write(boot_command_line, strlen(boot_command_line));
+	printk("\n");
 
 	e820_memblock_setup(mbi);
 	memblock_reserve_named(0, 1 << 20, "low 1MiB (BIOS, real mode)");

@@ -92,6 +92,22 @@ static int read_line(char *buf)
 				cur = 0;
 			else if (c3 == 'F')
 				cur = len;
+			else if (c3 >= '0' && c3 <= '9') {
+				/* VT "ESC [ n ~" keys: 3 is Delete (under the cursor); Home, End,
+				 * Insert, PgUp/PgDn and F5+ are swallowed, never typed as '~'. */
+				int n = c3 - '0', c4;
+
+				while ((c4 = getc_blocking()) >= '0' && c4 <= '9')
+					n = n * 10 + c4 - '0';
+				if (c4 == '~' && n == 3 && cur < len) {
+					memmove(buf + cur, buf + cur + 1, len - cur);
+					len--;
+				} else if (c4 == '~' && (n == 1 || n == 7)) {
+					cur = 0;
+				} else if (c4 == '~' && (n == 4 || n == 8)) {
+					cur = len;
+				}
+			}
 			else if ((c3 == 'A' && hist > 0 && hist > hist_count - HIST_MAX) || (c3 == 'B' && hist < hist_count)) {
 				hist += c3 == 'A' ? -1 : 1;
 				if (hist < hist_count)

@@ -122,11 +122,14 @@ void dump_stack(void)
 static void die(const char *str, struct pt_regs *regs)
 {
 	printk("%s: %04x [#1]\n", str, regs->error_code);
-	printk("EIP: %04x:%08x EFLAGS: %08x\n", regs->cs, regs->eip, regs->eflags);
+	/* A 32-bit push of a segment register may leave bits 16-31 of the
+	 * stack slot as they were (SDM Vol. 2, PUSH): show the selector only. */
+	printk("EIP: %04x:%08x EFLAGS: %08x\n", regs->cs & 0xffff, regs->eip, regs->eflags);
 	printk("EAX: %08x EBX: %08x ECX: %08x EDX: %08x\n", regs->eax, regs->ebx, regs->ecx, regs->edx);
 	printk("ESI: %08x EDI: %08x EBP: %08x ESP: %08lx\n", regs->esi, regs->edi, regs->ebp,
 	       (unsigned long)&regs->esp);
-	printk("DS: %04x ES: %04x FS: %04x GS: %04x\n", regs->ds, regs->es, regs->fs, regs->gs);
+	printk("DS: %04x ES: %04x FS: %04x GS: %04x\n", regs->ds & 0xffff, regs->es & 0xffff, regs->fs & 0xffff,
+	       regs->gs & 0xffff);
 	printk("CR0: %08lx CR2: %08lx CR3: %08lx CR4: %08lx\n", read_cr0(), read_cr2(), read_cr3(), read_cr4());
 	panic("Fatal exception");
 }
