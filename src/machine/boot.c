@@ -13,18 +13,31 @@
 #include "machine/options.h"
 #include "mmu/phys.h"
 
-/* The PC layout with no BIOS tables of its own: conventional memory up to
- * the EBDA at 639 KiB, the VGA/option-ROM hole (not listed, as on real
- * machines), the system ROM area reserved, then extended memory. */
+/* The PC layout as SeaBIOS reports it under QEMU, so that a guest sizes its
+ * zones the same on both: conventional memory up to the EBDA at 639 KiB,
+ * the VGA/option-ROM hole (not listed, as on real machines), the system ROM
+ * area, extended memory up to 128 KiB below the top of RAM (SeaBIOS keeps
+ * that for its tables), and the flash window under 4 GiB. */
+uint32_t e820_usable_top(uint32_t ram_bytes)
+{
+    if (ram_bytes <= 0x100000u + E820_BIOS_TABLES)
+        return ram_bytes;   /* too little RAM above 1 MiB to give any away */
+    return ram_bytes - E820_BIOS_TABLES;
+}
+
 unsigned e820_build(uint32_t ram_bytes, struct e820_entry *out)
 {
     unsigned n = 0;
     uint32_t low = ram_bytes < 0x9FC00u ? ram_bytes : 0x9FC00u;
+    uint32_t top = e820_usable_top(ram_bytes);
     out[n++] = (struct e820_entry){ 0, low, E820_RAM };
     out[n++] = (struct e820_entry){ 0x9FC00u, 0x400u, E820_RESERVED };
     out[n++] = (struct e820_entry){ 0xF0000u, 0x10000u, E820_RESERVED };
     if (ram_bytes > 0x100000u)
-        out[n++] = (struct e820_entry){ 0x100000u, ram_bytes - 0x100000u, E820_RAM };
+        out[n++] = (struct e820_entry){ 0x100000u, top - 0x100000u, E820_RAM };
+    if (top < ram_bytes)
+        out[n++] = (struct e820_entry){ top, ram_bytes - top, E820_RESERVED };
+    out[n++] = (struct e820_entry){ E820_FLASH_BASE, 0x100000000ull - E820_FLASH_BASE, E820_RESERVED };
     return n;
 }
 

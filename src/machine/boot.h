@@ -56,7 +56,11 @@ struct e820_entry {
     uint32_t type;
 };
 #define E820_MAX 8
+#define E820_BIOS_TABLES 0x20000u     /* top of RAM SeaBIOS keeps for itself */
+#define E820_FLASH_BASE  0xFFFC0000u  /* QEMU's 256 KiB BIOS flash under 4 GiB */
 unsigned e820_build(uint32_t ram_bytes, struct e820_entry *out);
+/* The end of the usable RAM above 1 MiB that e820_build reports. */
+uint32_t e820_usable_top(uint32_t ram_bytes);
 
 /* Read a whole file. max: larger files are refused with a message naming
  * what (e.g. "the guest's 128 MiB of RAM") they do not fit in. */

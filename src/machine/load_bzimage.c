@@ -66,8 +66,8 @@ static int load_initrd(struct phys *p, const char *initrd, const uint8_t *img, u
     /* initrd_addr_max: the highest address the initrd's last byte may have
      * (2.03+; older kernels assume 0x37FFFFFF) */
     uint32_t max = version >= 0x0203 ? rd32(img + HDR_INITRD_ADDR_MAX) : 0x37FFFFFFu;
-    if (max > ram - 1)
-        max = ram - 1;
+    if (max > e820_usable_top(ram) - 1)
+        max = e820_usable_top(ram) - 1;   /* not in the reserved top of RAM */
     if (max > INITRD_LOWMEM_LIMIT - 1)
         max = INITRD_LOWMEM_LIMIT - 1;
     uint64_t top = (uint64_t)max + 1;

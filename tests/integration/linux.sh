@@ -23,8 +23,10 @@ has "Linux version"
 has "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable"
 has "BIOS-e820: [mem 0x000000000009fc00-0x000000000009ffff] reserved"
 has "BIOS-e820: [mem 0x00000000000f0000-0x00000000000fffff] reserved"
-has "BIOS-e820: [mem 0x0000000000100000-0x000000000fffffff] usable"
-has "RAMDISK: [mem 0x0ff00000-0x0fffffff]"
+has "BIOS-e820: [mem 0x0000000000100000-0x000000000ffdffff] usable"
+has "BIOS-e820: [mem 0x000000000ffe0000-0x000000000fffffff] reserved"
+has "BIOS-e820: [mem 0x00000000fffc0000-0x00000000ffffffff] reserved"
+has "RAMDISK: [mem 0x0fee0000-0x0ffdffff]"
 has "Kernel command line: console=ttyS0 earlyprintk=serial,ttyS0,115200 pagoda-marker"
 case $rc in 0|1|124) ;; *) echo "FAIL: exit status $rc"; fail=1 ;; esac
 exit $fail

@@ -201,10 +201,12 @@ START_TEST(multiboot_info_has_memory_cmdline_loader_name_and_full_map)
     ck_assert_uint_eq(rd32(mbi + 20), 0);              /* no modules */
 
     uint32_t len = rd32(mbi + 44), at = rd32(mbi + 48);
-    ck_assert_uint_eq(len, 4 * 24);
-    const uint32_t want_map[4][3] = {
+    ck_assert_uint_eq(len, 6 * 24);
+    /* SeaBIOS's map under QEMU: the last 128 KiB of RAM and the flash reserved */
+    const uint32_t want_map[6][3] = {
         { 0, 0x9FC00, 1 }, { 0x9FC00, 0x400, 2 }, { 0xF0000, 0x10000, 2 },
-        { 0x100000, (128u << 20) - 0x100000, 1 } };
+        { 0x100000, (128u << 20) - 0x100000 - 0x20000, 1 }, { (128u << 20) - 0x20000, 0x20000, 2 },
+        { 0xFFFC0000u, 0x40000, 2 } };
     for (uint32_t i = 0, e = at; e < at + len; i++, e += rd32(e) + 4) {
         ck_assert_uint_eq(rd32(e), 20);
         ck_assert_uint_eq(rd32(e + 4), want_map[i][0]);
@@ -492,10 +494,11 @@ START_TEST(bzimage_boot_params_hold_header_cmdline_e820_and_no_sentinel)
     rdstr(BOOT_LINUX_CMDLINE, s, sizeof s);
     ck_assert_str_eq(s, "console=ttyS0 rdinit=/bin/sh");
     ck_assert_uint_eq(rd32(bp + 0x218), 0);                /* no initrd */
-    ck_assert_uint_eq(phys_read(fx.p, bp + 0x1E8, 1), 4);  /* e820_entries */
-    const uint32_t want[4][3] = { { 0, 0x9FC00, 1 }, { 0x9FC00, 0x400, 2 }, { 0xF0000, 0x10000, 2 },
-                                  { 0x100000, (64u << 20) - 0x100000, 1 } };
-    for (int i = 0; i < 4; i++) {
+    ck_assert_uint_eq(phys_read(fx.p, bp + 0x1E8, 1), 6);  /* e820_entries */
+    const uint32_t want[6][3] = { { 0, 0x9FC00, 1 }, { 0x9FC00, 0x400, 2 }, { 0xF0000, 0x10000, 2 },
+                                  { 0x100000, (64u << 20) - 0x100000 - 0x20000, 1 },
+                                  { (64u << 20) - 0x20000, 0x20000, 2 }, { 0xFFFC0000u, 0x40000, 2 } };
+    for (int i = 0; i < 6; i++) {
         uint32_t e = bp + 0x2D0 + 20 * i;
         ck_assert_uint_eq(rd32(e), want[i][0]);
         ck_assert_uint_eq(rd32(e + 4), 0);
@@ -515,7 +518,7 @@ START_TEST(bzimage_initrd_goes_page_aligned_to_the_top_of_ram)
     fx.cfg.initrd = initrd;
     ck_assert_int_eq(boot(write_file("bz", bzbuf, build_bzimage(0x020F))), 0);
     uint32_t at = rd32(BOOT_LINUX_PARAMS + 0x218);
-    ck_assert_uint_eq(at, ((64u << 20) - 10000) & ~0xFFFu);
+    ck_assert_uint_eq(at, ((64u << 20) - 0x20000 - 10000) & ~0xFFFu);   /* below the reserved 128 KiB */
     ck_assert_uint_eq(rd32(BOOT_LINUX_PARAMS + 0x21C), 10000);
     ck_assert_uint_eq(phys_read(fx.p, at, 1), 0x77);
     ck_assert_uint_eq(phys_read(fx.p, at + 9999, 1), 0x77);
@@ -589,7 +592,7 @@ START_TEST(an_initrd_that_does_not_fit_is_refused)
     ck_assert_int_eq(boot(write_file("bz", bzbuf, sizeof bzbuf)), -1);
     char want[256];
     snprintf(want, sizeof want, "%s: 9437184 bytes do not fit between the kernel (ends at 0x1800000) "
-             "and 0x2000000 in the guest's 32 MiB of RAM", initrd);
+             "and 0x1fe0000 in the guest's 32 MiB of RAM", initrd);
     ck_assert_str_eq(fx.err, want);
 }
 END_TEST
