@@ -440,11 +440,14 @@ static uint16_t pick_sel(struct gen *g, unsigned sr)
     return v;
 }
 
-/* A far-transfer target: a landing pad through the code selector mostly. */
-static void far_target(struct gen *g, unsigned len, uint32_t *off, uint16_t *sel)
+/* A far-transfer target: a landing pad through the code selector mostly.
+ * JMP/CALL take any RPL <= CPL there; RET/IRET need RPL 3 (a return to an
+ * inner level is #GP), so for them RPL 3 is the usual case. */
+static void far_target(struct gen *g, unsigned len, bool ret, uint32_t *off, uint16_t *sel)
 {
     *off = land(g, len);
-    *sel = chance(g, 75) ? (uint16_t)((g->env->sel[SR_CS] & ~3u) | below(g, 4)) : pick_sel(g, SR_CS);
+    unsigned rpl = ret && chance(g, 80) ? 3 : below(g, 4);
+    *sel = chance(g, 75) ? (uint16_t)((g->env->sel[SR_CS] & ~3u) | rpl) : pick_sel(g, SR_CS);
 }
 
 /* ---- the forms ---- */
@@ -1149,7 +1152,7 @@ static void gen_form(struct gen *g, const struct diff_form *f)
         opcode(g, op);
         uint32_t off;
         uint16_t sel;
-        far_target(g, g->npre + g->nbody + 6, &off, &sel);
+        far_target(g, g->npre + g->nbody + 6, false, &off, &sel);
         emit32(g, off);
         emit16(g, sel);
         g->may_fault = true;
@@ -1169,7 +1172,7 @@ static void gen_form(struct gen *g, const struct diff_form *f)
             unsigned off = modrm_mem(g, (unsigned)f->sub, 6);
             uint32_t to;
             uint16_t sel;
-            far_target(g, g->npre + g->nbody, &to, &sel);
+            far_target(g, g->npre + g->nbody, false, &to, &sel);
             mem_put(g, off, 4, to);
             mem_put(g, off + 4, 2, sel);
         }
@@ -1185,7 +1188,7 @@ static void gen_form(struct gen *g, const struct diff_form *f)
             emit16(g, chance(g, 50) ? below(g, 32) : rnd(g) & 0xffff);
         uint32_t to;
         uint16_t sel;
-        far_target(g, g->npre + g->nbody, &to, &sel);
+        far_target(g, g->npre + g->nbody, true, &to, &sel);
         unsigned sp = in->regs[R_SP] - DIFF_DATA_ADDR;
         mem_put(g, sp, 4, to);
         mem_put(g, sp + 4, 4, sel | (rnd(g) & 0xffff0000u));
