@@ -124,9 +124,14 @@ int load_bzimage(struct phys *p, const char *path, const uint8_t *img, size_t le
     }
     unsigned setup_sects = img[HDR_SETUP_SECTS] ? img[HDR_SETUP_SECTS] : 4;
     size_t prot_off = (size_t)(setup_sects + 1) * 512;
-    if (prot_off >= len) {
-        snprintf(err, errlen, "%s: truncated: the setup code is %zu bytes, the file has %zu",
-                 path, prot_off, len);
+    if (prot_off > len) {
+        snprintf(err, errlen, "%s: truncated: %zu bytes end inside the %zu bytes of setup code",
+                 path, len, prot_off);
+        return -1;
+    }
+    if (prot_off == len) {
+        snprintf(err, errlen, "%s: truncated: the file ends with its %zu bytes of setup code; "
+                 "the protected-mode kernel that follows them is missing", path, prot_off);
         return -1;
     }
     size_t prot_len = len - prot_off;
@@ -204,7 +209,16 @@ int load_bzimage(struct phys *p, const char *path, const uint8_t *img, size_t le
         return -1;
     }
     uint32_t entry = rd32(img + HDR_CODE32_START);
-    bs->eip = entry ? entry : BOOT_KERNEL_HIGH;
+    if (!entry)
+        entry = BOOT_KERNEL_HIGH;
+    if (entry < BOOT_KERNEL_HIGH || entry - BOOT_KERNEL_HIGH >= prot_len) {
+        /* the kernel is loaded at 1 MiB whatever code32_start says: an
+         * entry elsewhere would run whatever RAM holds there */
+        snprintf(err, errlen, "%s: code32_start 0x%x is outside the loaded kernel (0x%x-0x%llx)",
+                 path, entry, BOOT_KERNEL_HIGH, (unsigned long long)BOOT_KERNEL_HIGH + prot_len);
+        return -1;
+    }
+    bs->eip = entry;
     bs->reg[6] = BOOT_LINUX_PARAMS;   /* ESI; EBX = EBP = EDI = 0 */
     bs->kind = "linux";
     return 0;

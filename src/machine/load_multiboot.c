@@ -224,6 +224,19 @@ static int load_elf(struct mb_load *L, const uint8_t *img, size_t len, uint32_t 
             break;
         }
     }
+    /* an entry outside what was loaded would run whatever RAM holds there */
+    bool inside = false;
+    for (size_t i = 0; i < nph && !inside; i++) {
+        Elf32_Phdr one;
+        if (!phdr_at(e, i, &one))
+            break;
+        inside = one.p_type == PT_LOAD && *entry - one.p_paddr < one.p_memsz;
+    }
+    if (!inside) {
+        snprintf(L->err, L->errlen, "%s: entry point 0x%x (e_entry 0x%x) is outside the loaded segments",
+                 L->path, *entry, eh->e_entry);
+        goto out;
+    }
     rc = 0;
 out:
     elf_end(e);
@@ -274,6 +287,11 @@ static int load_kludge(struct mb_load *L, const uint8_t *img, size_t len, uint32
         place(L, load_addr, img + file_off, (uint32_t)load_len, (uint32_t)mem_len) < 0)
         return -1;
     *entry = rd32(img + off + 28);
+    if (*entry - load_addr >= mem_len) {
+        snprintf(L->err, L->errlen, "%s: multiboot entry_addr 0x%x is outside the loaded image (0x%x-0x%llx)",
+                 L->path, *entry, load_addr, (unsigned long long)load_addr + mem_len);
+        return -1;
+    }
     return 0;
 }
 

@@ -563,12 +563,37 @@ START_TEST(a_zimage_is_refused)
 }
 END_TEST
 
+START_TEST(an_entry_point_outside_the_loaded_image_is_a_loader_error)
+{
+    mkphys(128);
+    struct seg_spec seg[] = { { 0x100000, 0x100, 0x100, 0x90 } };
+    size_t n = build_elf(elfbuf, seg, 1, 0x5000000u, 0x200, 0, 0);
+    expect_error(write_file("far.elf", elfbuf, n),
+                 "entry point 0x5000000 (e_entry 0x5000000) is outside the loaded segments");
+    /* flag 16: entry_addr past bss_end_addr */
+    uint8_t img[0x400];
+    memset(img, 0x5A, sizeof img);
+    uint32_t h[8] = { MB_MAGIC, 0x10002, -(MB_MAGIC + 0x10002),
+                      0x200040, 0x200000, 0x200300, 0x201000, 0x7000000 };
+    memcpy(img + 0x40, h, sizeof h);
+    expect_error(write_file("far.bin", img, sizeof img),
+                 "multiboot entry_addr 0x7000000 is outside the loaded image (0x200000-0x201000)");
+    /* bzImage: code32_start anywhere but inside the kernel loaded at 1 MiB */
+    build_bzimage(0x020F);
+    put32(bzbuf, 0x214, 0xFFFFFFF0u);
+    expect_error(write_file("far.bz", bzbuf, sizeof bzbuf),
+                 "code32_start 0xfffffff0 is outside the loaded kernel (0x100000-0x102000)");
+}
+END_TEST
+
 START_TEST(a_bzimage_cut_short_is_truncated)
 {
     build_bzimage(0x020F);
     expect_error(write_file("bz", bzbuf, BZ_PROT + 4096),
                  "truncated: the header says 8192 bytes of kernel, the file has 4096");
-    expect_error(write_file("bz2", bzbuf, 0x300), "truncated: the setup code is 1536 bytes, the file has 768");
+    expect_error(write_file("bz2", bzbuf, 0x300), "truncated: 768 bytes end inside the 1536 bytes of setup code");
+    expect_error(write_file("bz4", bzbuf, BZ_PROT), "truncated: the file ends with its 1536 bytes of setup "
+                 "code; the protected-mode kernel that follows them is missing");
     expect_error(write_file("bz3", bzbuf, 0x240), "truncated: 576 bytes end inside the setup header");
 }
 END_TEST
@@ -708,6 +733,7 @@ int main(void)
     tcase_add_test(bz, an_old_boot_protocol_is_refused);
     tcase_add_test(bz, a_zimage_is_refused);
     tcase_add_test(bz, a_bzimage_cut_short_is_truncated);
+    tcase_add_test(bz, an_entry_point_outside_the_loaded_image_is_a_loader_error);
     tcase_add_test(bz, a_bzimage_needing_more_ram_than_given_is_refused);
     tcase_add_test(bz, an_initrd_that_does_not_fit_is_refused);
     tcase_add_test(bz, an_initrd_larger_than_ram_is_refused);
