@@ -620,6 +620,33 @@ static bool test_zone_boundaries_follow_linux(void)
 	return true;
 }
 
+/*
+ * The bootmem names at work: boot's round trip (bootmem_round_trip) got
+ * zeroed memory with each name's alignment, alloc_bootmem_low below 16 MiB,
+ * all in lowmem, and free_bootmem gave every byte back; the per-CPU area,
+ * which lives on, came from alloc_bootmem_pages and its pages never reached
+ * the buddy allocator.
+ */
+static bool test_bootmem_names_allocate_and_free_through_memblock(void)
+{
+	const struct bootmem_record *r = &bootmem_record;
+	unsigned long pcpu = __pa(per_cpu_ptr(&this_cpu_off, 0));
+
+	CHECK(r->reserved_during >= r->reserved_before + 100 + 100 + PAGE_ALIGN(5000),
+	      "memblock.reserved grew by %llu bytes for 100 + 100 + 5000", r->reserved_during - r->reserved_before);
+	CHECK(r->reserved_after == r->reserved_before, "free_bootmem left %lld bytes reserved",
+	      (long long)(r->reserved_after - r->reserved_before));
+	CHECK(r->zeroed, "bootmem memory was not zeroed");
+	CHECK(!(r->bootmem & 15) && !(r->bootmem_low & 15) && !(r->bootmem_pages & ~PAGE_MASK),
+	      "alignment: bootmem 0x%llx, low 0x%llx, pages 0x%llx", r->bootmem, r->bootmem_low, r->bootmem_pages);
+	CHECK(r->bootmem_low + 100 <= (16 << 20), "alloc_bootmem_low gave 0x%llx, not below 16 MiB", r->bootmem_low);
+	CHECK(PFN_DOWN(r->bootmem) < max_low_pfn && PFN_DOWN(r->bootmem_pages) < max_low_pfn,
+	      "bootmem outside lowmem");
+	CHECK(memblock_is_reserved(pcpu) && PageReserved(pfn_to_page(PFN_DOWN(pcpu))),
+	      "the per-CPU area at 0x%lx is not a reserved bootmem page", pcpu);
+	return true;
+}
+
 /* managed = present - pages memblock kept (kernel, mem_map, low 1 MiB, ...). */
 static bool test_managed_is_present_minus_memblock_reserved(void)
 {
@@ -1082,6 +1109,7 @@ static const struct {
 #define T(n) { #n, test_##n }
 	T(zone_boundaries_follow_linux),
 	T(managed_is_present_minus_memblock_reserved),
+	T(bootmem_names_allocate_and_free_through_memblock),
 	T(gfp_zone_maps_flags_to_zones),
 	T(zonelist_order_is_highmem_normal_dma),
 	T(watermarks_sum_to_min_free_kbytes),

@@ -158,6 +158,7 @@ static void setup_arch(void)
 	max_zone_pfns[ZONE_MOVABLE] = max_pfn;
 	free_area_init(max_zone_pfns);
 	mark_kernel_pagetables();
+	bootmem_round_trip();
 	if (highstart_pfn)
 		printk("Initializing HighMem for node 0 (%08lx:%08lx)\n", highstart_pfn, max_pfn);
 }

@@ -330,10 +330,47 @@ void *alloc_bootmem_low(unsigned long size)
 
 void *alloc_bootmem_pages(unsigned long size)
 {
-	return memblock_alloc(PAGE_ALIGN(size), PAGE_SIZE, "bootmem");
+	return memblock_alloc(PAGE_ALIGN(size), PAGE_SIZE, "bootmem pages");
 }
 
 void free_bootmem(unsigned long addr, unsigned long size)
 {
 	memblock_free(addr, size);
+}
+
+/*
+ * Boot takes each bootmem name round once while memblock still allocates
+ * (the end of setup_arch) and keeps what it saw: the selftest
+ * bootmem_names_allocate_and_free_through_memblock cannot call them later,
+ * memblock having handed its free memory to the buddy allocator by then.
+ * (The per-CPU area is the lasting bootmem user: setup_per_cpu_areas.)
+ */
+struct bootmem_record bootmem_record;
+
+static bool all_zero(const u8 *p, unsigned long n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+void bootmem_round_trip(void)
+{
+	struct bootmem_record *r = &bootmem_record;
+	void *a, *l, *p;
+
+	r->reserved_before = memblock.reserved.total_size;
+	a = alloc_bootmem(100);
+	l = alloc_bootmem_low(100);
+	p = alloc_bootmem_pages(5000);
+	r->reserved_during = memblock.reserved.total_size;
+	r->bootmem = __pa(a);
+	r->bootmem_low = __pa(l);
+	r->bootmem_pages = __pa(p);
+	r->zeroed = all_zero(a, 100) && all_zero(l, 100) && all_zero(p, 5000);
+	free_bootmem(__pa(p), PAGE_ALIGN(5000));
+	free_bootmem(__pa(l), 100);
+	free_bootmem(__pa(a), 100);
+	r->reserved_after = memblock.reserved.total_size;
 }

@@ -29,7 +29,8 @@ void setup_per_cpu_areas(void)
 {
 	pcpu_static_size = ALIGN((unsigned long)(__per_cpu_end - __per_cpu_start), PCPU_MIN_ALLOC);
 	pcpu_unit_size = PAGE_ALIGN(pcpu_static_size + PERCPU_DYNAMIC_SIZE);
-	pcpu_base = memblock_alloc(pcpu_unit_size, PAGE_SIZE, "percpu");
+	/* As 2.6's setup_per_cpu_areas(): the unit comes from bootmem, page-aligned. */
+	pcpu_base = alloc_bootmem_pages(pcpu_unit_size);
 	memcpy(pcpu_base, __per_cpu_start, __per_cpu_end - __per_cpu_start);
 	__per_cpu_offset[0] = (unsigned long)pcpu_base - (unsigned long)__per_cpu_start;
 	per_cpu(this_cpu_off, 0) = __per_cpu_offset[0];

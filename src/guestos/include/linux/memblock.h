@@ -56,4 +56,13 @@ void *alloc_bootmem_low(unsigned long size);
 void *alloc_bootmem_pages(unsigned long size);
 void free_bootmem(unsigned long addr, unsigned long size);
 
+/* What boot saw when it took the bootmem names round once (bootmem_round_trip). */
+struct bootmem_record {
+	phys_addr_t reserved_before, reserved_during, reserved_after;	/* memblock.reserved.total_size */
+	phys_addr_t bootmem, bootmem_low, bootmem_pages;		/* where each allocation landed */
+	bool zeroed;
+};
+extern struct bootmem_record bootmem_record;
+void bootmem_round_trip(void);
+
 #endif
