@@ -150,6 +150,11 @@ int load_bzimage(struct phys *p, const char *path, const uint8_t *img, size_t le
     uint64_t kernel_end = BOOT_KERNEL_HIGH + prot_len;
     if (version >= 0x020A) {
         uint64_t pref = rd64(img + HDR_PREF_ADDRESS), init = rd32(img + HDR_INIT_SIZE);
+        if (pref > UINT32_MAX) {   /* (and pref + init cannot wrap below) */
+            snprintf(err, errlen, "%s: pref_address 0x%llx is beyond the 4 GiB an i386 can address",
+                     path, (unsigned long long)pref);
+            return -1;
+        }
         if (pref < BOOT_KERNEL_HIGH)
             pref = BOOT_KERNEL_HIGH;
         if (pref + init > kernel_end)

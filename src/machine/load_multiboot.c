@@ -164,7 +164,13 @@ static int load_elf(struct mb_load *L, const uint8_t *img, size_t len, uint32_t 
         snprintf(L->err, L->errlen, "%s: truncated or corrupt ELF header: %s", L->path, elf_errmsg(-1));
         goto out;
     }
-    if (eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_386) {
+    if (eh->e_ident[EI_DATA] != ELFDATA2LSB) {
+        /* i386 code is little-endian: say so, rather than name the
+         * machine number the other byte order makes of e_machine */
+        snprintf(L->err, L->errlen, "%s: a big-endian ELF, not an i386 (little-endian) one", L->path);
+        goto out;
+    }
+    if (eh->e_machine != EM_386) {
         snprintf(L->err, L->errlen, "%s: ELF for machine %u, not i386", L->path, eh->e_machine);
         goto out;
     }

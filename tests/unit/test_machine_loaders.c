@@ -563,6 +563,21 @@ START_TEST(a_zimage_is_refused)
 }
 END_TEST
 
+START_TEST(a_big_endian_elf_and_a_pref_address_past_4g_are_named)
+{
+    mkphys(64);
+    struct seg_spec seg[] = { { 0x100000, 0x100, 0x100, 0x90 } };
+    size_t n = build_elf(elfbuf, seg, 1, 0x100000u, 0x200, 0, 0);
+    elfbuf[EI_DATA] = ELFDATA2MSB;
+    expect_error(write_file("be.elf", elfbuf, n), "a big-endian ELF, not an i386 (little-endian) one");
+    build_bzimage(0x020F);
+    put32(bzbuf, 0x258, 0xFFFFF000u);   /* pref_address 0xfffffffffffff000: pref + init_size wraps */
+    put32(bzbuf, 0x25C, 0xFFFFFFFFu);
+    expect_error(write_file("pref.bz", bzbuf, sizeof bzbuf),
+                 "pref_address 0xfffffffffffff000 is beyond the 4 GiB an i386 can address");
+}
+END_TEST
+
 START_TEST(an_entry_point_outside_the_loaded_image_is_a_loader_error)
 {
     mkphys(128);
@@ -734,6 +749,7 @@ int main(void)
     tcase_add_test(bz, a_zimage_is_refused);
     tcase_add_test(bz, a_bzimage_cut_short_is_truncated);
     tcase_add_test(bz, an_entry_point_outside_the_loaded_image_is_a_loader_error);
+    tcase_add_test(bz, a_big_endian_elf_and_a_pref_address_past_4g_are_named);
     tcase_add_test(bz, a_bzimage_needing_more_ram_than_given_is_refused);
     tcase_add_test(bz, an_initrd_that_does_not_fit_is_refused);
     tcase_add_test(bz, an_initrd_larger_than_ram_is_refused);
