@@ -28,6 +28,12 @@ void serial_init(void)
 	outb(0x01, COM1 + 0);		/* divisor 1: 115200 baud */
 	outb(0x00, COM1 + 1);
 	outb(0x03, COM1 + UART_LCR);	/* 8N1 */
+	/*
+	 * Keep what was typed before we got here (QEMU hands piped input to the
+	 * UART during the BIOS already): turning the FIFO on clears it.
+	 */
+	while ((inb(COM1 + UART_LSR) & UART_LSR_DR) && rx_head < sizeof(rx_buf))
+		rx_buf[rx_head++] = inb(COM1 + UART_RX);
 	outb(0xc7, COM1 + UART_FCR);	/* FIFO on, cleared, 14-byte trigger */
 	outb(0x0b, COM1 + UART_MCR);	/* DTR, RTS, OUT2 (gates the IRQ line) */
 }
