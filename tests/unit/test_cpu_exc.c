@@ -5,172 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/cpu.h"
+#include "cpu_fixture.h"
 #include "machine/events.h"
-#include "mmu/mmu.h"
-#include "mmu/phys.h"
 
-#define GDT 0x800u
-#define IDT 0x1000u
-#define TSS 0x3000u
-#define HANDLERS 0x6000u   /* vector v's handler: HLT at HANDLERS + 16 * v */
-#define CODE 0x10000u
-#define STACK0 0x9000u
-#define STACK3 0xa000u
-
-/* GDT selectors */
-#define K_CODE 0x08
-#define K_DATA 0x10
-#define U_CODE 0x1b
-#define U_DATA 0x23
-#define TSS_SEL 0x28
-#define CODE16 0x30
-#define NP_DATA 0x38
-#define CGATE 0x40       /* call gate, DPL 3, 2 dword parameters -> K_CODE:CODE+0x800 */
-#define SMALL 0x48       /* data, limit 0xff */
-#define CONF_CODE 0x50   /* conforming code, DPL 0 */
 #define TSS2_SEL 0x58    /* a TSS whose limit is too small */
 #define U_SMALL 0x63     /* ring-3 data, limit 0xff */
 
-struct vm {
-    struct phys *p;
-    struct mmu m;
-    struct cpu *c;
-    uint16_t last_port;
-};
-
-static uint32_t vm_in(void *ctx, uint16_t port, int size)
+/* The fixture's machine with two more GDT entries: TSS2_SEL, a TSS too
+ * short to switch to, and U_SMALL. */
+static struct vm *vm_new_with_short_tss(void)
 {
-    (void)ctx;
-    (void)port;
-    (void)size;
-    return 0;
-}
-static void vm_out(void *ctx, uint16_t port, uint32_t val, int size)
-{
-    struct vm *v = ctx;
-    (void)val;
-    (void)size;
-    v->last_port = port;
-}
-static int ack_vector = -1;
-static int vm_ack(void *ctx)
-{
-    struct vm *v = ctx;
-    cpu_set_intr(v->c, false);
-    return ack_vector;
-}
-
-static uint64_t desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t gran)
-{
-    return (limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) | ((uint64_t)access << 40) |
-           ((uint64_t)((limit >> 16) & 0xf) << 48) | ((uint64_t)(gran & 0xf) << 52) |
-           ((uint64_t)(base >> 24) << 56);
-}
-
-static uint64_t gate(uint16_t sel, uint32_t off, uint8_t access, uint8_t params)
-{
-    return (off & 0xffff) | ((uint64_t)sel << 16) | ((uint64_t)params << 32) |
-           ((uint64_t)access << 40) | ((uint64_t)(off >> 16) << 48);
-}
-
-static void w64(struct vm *v, uint32_t pa, uint64_t x)
-{
-    phys_write(v->p, pa, (uint32_t)x, 4);
-    phys_write(v->p, pa + 4, (uint32_t)(x >> 32), 4);
-}
-static uint32_t rd(struct vm *v, uint32_t pa) { return phys_read(v->p, pa, 4); }
-
-static void set_idt(struct vm *v, int vec, uint64_t g) { w64(v, IDT + 8u * (unsigned)vec, g); }
-
-static struct vm *vm_new(void)
-{
-    struct vm *v = calloc(1, sizeof *v);
-    char err[128];
-    v->p = phys_create(4u << 20, err, sizeof err);
-    ck_assert_ptr_nonnull(v->p);
-    ck_assert_int_eq(mmu_init(&v->m, v->p, TLB_DEFAULT_SETS, TLB_DEFAULT_WAYS), 0);
-    struct cpu_bus bus = {vm_in, vm_out, vm_ack, v};
-    v->c = cpu_create(&v->m, &bus, NULL);
-
-    w64(v, GDT + 0x08, desc(0, 0xfffff, 0x9b, 0xc));
-    w64(v, GDT + 0x10, desc(0, 0xfffff, 0x93, 0xc));
-    w64(v, GDT + 0x18, desc(0, 0xfffff, 0xfb, 0xc));
-    w64(v, GDT + 0x20, desc(0, 0xfffff, 0xf3, 0xc));
-    w64(v, GDT + 0x28, desc(TSS, 0x68 + 8192 / 8 + 1, 0x89, 0));
-    w64(v, GDT + 0x30, desc(0, 0xffff, 0x9b, 0));
-    w64(v, GDT + 0x38, desc(0, 0xfffff, 0x13, 0xc));
-    w64(v, GDT + 0x40, gate(K_CODE, CODE + 0x800, 0xec, 2));
-    w64(v, GDT + 0x48, desc(0x20000, 0xff, 0x93, 0x4));
-    w64(v, GDT + 0x50, desc(0, 0xfffff, 0x9f, 0xc));
-    w64(v, GDT + 0x58, desc(0x3800, 0x20, 0x89, 0));
-    w64(v, GDT + 0x60, desc(0x20000, 0xff, 0xf3, 0x4));
-    /* every vector: a 386 interrupt gate, DPL 0, to a HLT */
-    for (int n = 0; n < 256; n++) {
-        set_idt(v, n, gate(K_CODE, HANDLERS + 16u * (unsigned)n, 0x8e, 0));
-        phys_write(v->p, HANDLERS + 16u * (unsigned)n, 0xf4, 1);
-    }
-    /* TSS: ring-0 stack, I/O bitmap at 0x68 allowing only port 0x80 */
-    phys_write(v->p, TSS + 4, STACK0, 4);
-    phys_write(v->p, TSS + 8, K_DATA, 4);
-    phys_write(v->p, TSS + 0x66, 0x68, 2);
-    for (unsigned k = 0; k < 8192 / 8 + 1; k++)
-        phys_write(v->p, TSS + 0x68 + k, 0xff, 1);
-    phys_write(v->p, TSS + 0x68 + 0x80 / 8, 0xfe, 1);
-
+    struct vm *v = vm_new_protected();
+    write_qword(v, GDT + 0x58, seg_descriptor(0x3800, 0x20, 0x89, 0));
+    write_qword(v, GDT + 0x60, seg_descriptor(0x20000, 0xff, 0xf3, 0x4));
     cpu_set_gdtr(v->c, GDT, 0x67);
-    cpu_set_idtr(v->c, IDT, 256 * 8 - 1);
-    cpu_set_flat32(v->c);
-    struct seg tr = {.sel = TSS_SEL, .base = TSS, .limit = 0x68 + 8192 / 8 + 1, .flags = 0x8b, .valid = true};
-    cpu_set_seg(v->c, S_TR, tr);
-    cpu_set_eip(v->c, CODE);
-    cpu_set_reg(v->c, R_ESP, STACK0);
     return v;
 }
 
-static void vm_free(struct vm *v)
-{
-    cpu_destroy(v->c);
-    mmu_free(&v->m);
-    phys_destroy(v->p);
-    free(v);
-}
-
-static void code(struct vm *v, uint32_t pa, const uint8_t *b, size_t n)
-{
-    ck_assert_int_eq(phys_load(v->p, pa, b, (uint32_t)n), 0);
-}
-
-/* Switch the prepared machine to ring 3 at CODE with ESP = STACK3. */
-static void to_ring3(struct vm *v)
-{
-    struct seg cs = {.sel = U_CODE, .base = 0, .limit = 0xffffffffu, .flags = 0xc0fb, .valid = true};
-    struct seg ds = {.sel = U_DATA, .base = 0, .limit = 0xffffffffu, .flags = 0xc0f3, .valid = true};
-    cpu_set_seg(v->c, S_CS, cs);
-    cpu_set_seg(v->c, S_SS, ds);
-    cpu_set_seg(v->c, S_DS, ds);
-    cpu_set_seg(v->c, S_ES, ds);
-    cpu_set_reg(v->c, R_ESP, STACK3);
-    ck_assert_uint_eq(cpu_cpl(v->c), 3);
-}
-
-/* Run to a HLT in a handler; returns the vector taken. */
-static int run_to_handler(struct vm *v)
-{
-    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100000), CPU_STOP_HLT);
-    uint32_t eip = cpu_get_eip(v->c) - 1;
-    ck_assert_uint_ge(eip, HANDLERS);
-    ck_assert_uint_lt(eip, HANDLERS + 16 * 256);
-    return (int)((eip - HANDLERS) / 16);
-}
-
-
-static uint32_t frame(struct vm *v, unsigned k) { return rd(v, cpu_get_reg(v->c, R_ESP) + 4 * k); }
+static uint32_t frame(struct vm *v, unsigned k) { return read_dword(v, cpu_get_reg(v->c, R_ESP) + 4 * k); }
 
 START_TEST(divide_by_zero_is_fault_0_without_error_code)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0x31, 0xc9, 0xf7, 0xf1}, 4);   /* xor ecx,ecx; div ecx */
+    struct vm *v = vm_new_with_short_tss();
+    load_bytes(v, CODE, (uint8_t[]){0x31, 0xc9, 0xf7, 0xf1}, 4);   /* xor ecx,ecx; div ecx */
     ck_assert_int_eq(run_to_handler(v), 0);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_ESP), STACK0 - 12);
     ck_assert_uint_eq(frame(v, 0), CODE + 2);
@@ -180,8 +37,8 @@ END_TEST
 
 START_TEST(instruction_breakpoint_is_a_db_fault_with_dr6_b0)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0x90, 0x90, 0x90}, 3);
+    struct vm *v = vm_new_with_short_tss();
+    load_bytes(v, CODE, (uint8_t[]){0x90, 0x90, 0x90}, 3);
     cpu_set_dr(v->c, 0, CODE + 2);
     cpu_set_dr(v->c, 7, 0x401);   /* L0, execute, length 1 */
     ck_assert_int_eq(run_to_handler(v), 1);
@@ -193,8 +50,8 @@ END_TEST
 
 START_TEST(nmi_is_delivered_through_vector_2)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0x90, 0x90}, 2);
+    struct vm *v = vm_new_with_short_tss();
+    load_bytes(v, CODE, (uint8_t[]){0x90, 0x90}, 2);
     cpu_set_nmi(v->c);
     ck_assert_int_eq(run_to_handler(v), 2);
     ck_assert_uint_eq(frame(v, 0), CODE);
@@ -204,8 +61,8 @@ END_TEST
 
 START_TEST(int3_is_trap_3_pushing_the_next_eip)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0x90, 0xcc}, 2);
+    struct vm *v = vm_new_with_short_tss();
+    load_bytes(v, CODE, (uint8_t[]){0x90, 0xcc}, 2);
     ck_assert_int_eq(run_to_handler(v), 3);
     ck_assert_uint_eq(frame(v, 0), CODE + 2);
     ck_assert_uint_eq(frame(v, 2) & 0x10000, 0);   /* a trap: RF clear in the image */
@@ -215,8 +72,8 @@ END_TEST
 
 START_TEST(into_with_of_set_is_trap_4)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0xb0, 0x7f, 0x04, 0x01, 0xce}, 5);   /* mov al,7fh; add al,1; into */
+    struct vm *v = vm_new_with_short_tss();
+    load_bytes(v, CODE, (uint8_t[]){0xb0, 0x7f, 0x04, 0x01, 0xce}, 5);   /* mov al,7fh; add al,1; into */
     ck_assert_int_eq(run_to_handler(v), 4);
     ck_assert_uint_eq(frame(v, 0), CODE + 5);
     vm_free(v);
@@ -225,11 +82,11 @@ END_TEST
 
 START_TEST(bound_out_of_range_is_fault_5)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_short_tss();
     phys_write(v->p, 0x5000, 10, 4);
     phys_write(v->p, 0x5004, 20, 4);
     /* mov eax,21; bound eax,[5000h] */
-    code(v, CODE, (uint8_t[]){0xb8, 21, 0, 0, 0, 0x62, 0x05, 0x00, 0x50, 0x00, 0x00}, 11);
+    load_bytes(v, CODE, (uint8_t[]){0xb8, 21, 0, 0, 0, 0x62, 0x05, 0x00, 0x50, 0x00, 0x00}, 11);
     ck_assert_int_eq(run_to_handler(v), 5);
     ck_assert_uint_eq(frame(v, 0), CODE + 5);
     vm_free(v);
@@ -238,8 +95,8 @@ END_TEST
 
 START_TEST(ud2_is_fault_6)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0x0f, 0x0b}, 2);
+    struct vm *v = vm_new_with_short_tss();
+    load_bytes(v, CODE, (uint8_t[]){0x0f, 0x0b}, 2);
     ck_assert_int_eq(run_to_handler(v), 6);
     ck_assert_uint_eq(frame(v, 0), CODE);
     vm_free(v);
@@ -248,9 +105,9 @@ END_TEST
 
 START_TEST(x87_escape_with_cr0_em_is_fault_7)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_short_tss();
     cpu_set_cr(v->c, 0, cpu_get_cr(v->c, 0) | 4);
-    code(v, CODE, (uint8_t[]){0xd9, 0xe8}, 2);    /* fld1 */
+    load_bytes(v, CODE, (uint8_t[]){0xd9, 0xe8}, 2);    /* fld1 */
     ck_assert_int_eq(run_to_handler(v), 7);
     ck_assert_uint_eq(frame(v, 0), CODE);
     vm_free(v);
@@ -259,8 +116,8 @@ END_TEST
 
 START_TEST(task_switch_to_a_too_short_tss_is_ts_with_its_selector)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0xea, 0, 0, 0, 0, TSS2_SEL, 0}, 7);
+    struct vm *v = vm_new_with_short_tss();
+    load_bytes(v, CODE, (uint8_t[]){0xea, 0, 0, 0, 0, TSS2_SEL, 0}, 7);
     ck_assert_int_eq(run_to_handler(v), 10);
     ck_assert_uint_eq(frame(v, 0), TSS2_SEL);
     ck_assert_uint_eq(frame(v, 1), CODE);
@@ -270,10 +127,10 @@ END_TEST
 
 START_TEST(push_below_a_ring3_stack_limit_is_ss_zero_on_the_ring0_stack)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_short_tss();
     /* mov ax,63h; mov ss,ax; mov esp,0; push eax */
-    code(v, CODE, (uint8_t[]){0x66, 0xb8, U_SMALL, 0x00, 0x8e, 0xd0, 0xbc, 0, 0, 0, 0, 0x50}, 12);
-    to_ring3(v);
+    load_bytes(v, CODE, (uint8_t[]){0x66, 0xb8, U_SMALL, 0x00, 0x8e, 0xd0, 0xbc, 0, 0, 0, 0, 0x50}, 12);
+    enter_ring3(v);
     ck_assert_int_eq(run_to_handler(v), 12);
     ck_assert_uint_eq(frame(v, 0), 0);            /* error code */
     ck_assert_uint_eq(frame(v, 1), CODE + 11);    /* the PUSH */
@@ -285,13 +142,13 @@ END_TEST
 
 START_TEST(not_present_page_is_pf_with_cr2_and_error_code)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_short_tss();
     /* page directory at 0x50000: PDE 0 -> page table at 0x51000 mapping 0-4 MiB
      * identity, except page 0x200000 not present */
     phys_write(v->p, 0x50000, 0x51000 | 3, 4);
     for (uint32_t k = 0; k < 1024; k++)
         phys_write(v->p, 0x51000 + 4 * k, k == 0x200 ? 0 : (k << 12) | 3, 4);
-    code(v, CODE, (uint8_t[]){0xa1, 0x10, 0x00, 0x20, 0x00}, 5);   /* mov eax,[200010h] */
+    load_bytes(v, CODE, (uint8_t[]){0xa1, 0x10, 0x00, 0x20, 0x00}, 5);   /* mov eax,[200010h] */
     cpu_set_cr(v->c, 3, 0x50000);
     cpu_set_cr(v->c, 0, cpu_get_cr(v->c, 0) | 0x80000000u);
     ck_assert_int_eq(run_to_handler(v), 14);
@@ -304,10 +161,10 @@ END_TEST
 
 START_TEST(external_interrupt_is_taken_between_instructions_when_if_is_set)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0x90, 0x90, 0x90}, 3);
+    struct vm *v = vm_new_with_short_tss();
+    load_bytes(v, CODE, (uint8_t[]){0x90, 0x90, 0x90}, 3);
     cpu_set_eflags(v->c, 0x202);
-    ack_vector = 0x40;
+    v->irq_vector = 0x40;
     cpu_set_intr(v->c, true);
     ck_assert_int_eq(run_to_handler(v), 0x40);
     ck_assert_uint_eq(frame(v, 0), CODE);
@@ -319,10 +176,10 @@ END_TEST
 
 START_TEST(external_interrupt_waits_while_if_is_clear)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0x90, 0x90, 0xf4}, 3);
+    struct vm *v = vm_new_with_short_tss();
+    load_bytes(v, CODE, (uint8_t[]){0x90, 0x90, 0xf4}, 3);
     cpu_set_eflags(v->c, 0x2);
-    ack_vector = 0x40;
+    v->irq_vector = 0x40;
     cpu_set_intr(v->c, true);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_eip(v->c), CODE + 3);
@@ -333,11 +190,11 @@ END_TEST
 
 START_TEST(misaligned_ring3_access_with_am_and_ac_is_fault_17)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_short_tss();
     /* mov eax,[5000h] (aligned: fine); mov eax,[5001h] */
-    code(v, CODE, (uint8_t[]){0xa1, 0x00, 0x50, 0, 0, 0xa1, 0x01, 0x50, 0, 0}, 10);
+    load_bytes(v, CODE, (uint8_t[]){0xa1, 0x00, 0x50, 0, 0, 0xa1, 0x01, 0x50, 0, 0}, 10);
     cpu_set_cr(v->c, 0, cpu_get_cr(v->c, 0) | (1u << 18));
-    to_ring3(v);
+    enter_ring3(v);
     cpu_set_eflags(v->c, 0x40002);
     ck_assert_int_eq(run_to_handler(v), 17);
     ck_assert_uint_eq(frame(v, 0), 0);
@@ -348,11 +205,11 @@ END_TEST
 
 START_TEST(misaligned_access_without_eflags_ac_is_allowed)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0xa1, 0x01, 0x50, 0, 0, 0xcd, 0x81}, 7);
-    set_idt(v, 0x81, gate(K_CODE, HANDLERS + 16 * 0x81, 0xee, 0));
+    struct vm *v = vm_new_with_short_tss();
+    load_bytes(v, CODE, (uint8_t[]){0xa1, 0x01, 0x50, 0, 0, 0xcd, 0x81}, 7);
+    set_idt_gate(v, 0x81, gate_descriptor(K_CODE, HANDLERS + 16 * 0x81, 0xee, 0));
     cpu_set_cr(v->c, 0, cpu_get_cr(v->c, 0) | (1u << 18));
-    to_ring3(v);
+    enter_ring3(v);
     phys_write(v->p, 0x5001, 0x11223344, 4);
     ck_assert_int_eq(run_to_handler(v), 0x81);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX), 0x11223344);
@@ -362,9 +219,9 @@ END_TEST
 
 START_TEST(data_breakpoint_on_a_write_is_a_db_trap_after_the_store)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_short_tss();
     /* mov eax,[5000h] (a read: no hit); mov [5002h],al; nop */
-    code(v, CODE, (uint8_t[]){0xa1, 0x00, 0x50, 0, 0, 0xa2, 0x02, 0x50, 0, 0, 0x90}, 11);
+    load_bytes(v, CODE, (uint8_t[]){0xa1, 0x00, 0x50, 0, 0, 0xa2, 0x02, 0x50, 0, 0, 0x90}, 11);
     cpu_set_dr(v->c, 1, 0x5000);
     cpu_set_dr(v->c, 7, 0x400 | (1u << 2) | (1u << 20) | (3u << 22));   /* L1, write, 4 bytes */
     ck_assert_int_eq(run_to_handler(v), 1);
@@ -387,9 +244,9 @@ static void user_paging(struct vm *v)
 
 START_TEST(fetch_fault_on_the_tail_of_a_locked_cmp_comes_before_its_ud)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_short_tss();
     /* es lock cmp ah,[ecx+0c490...] with its displacement on the absent page */
-    code(v, 0x1ffffa, (uint8_t[]){0x26, 0xf0, 0x3a, 0xa1, 0xe7, 0x66}, 6);
+    load_bytes(v, 0x1ffffa, (uint8_t[]){0x26, 0xf0, 0x3a, 0xa1, 0xe7, 0x66}, 6);
     user_paging(v);
     cpu_set_eip(v->c, 0x1ffffa);
     ck_assert_int_eq(run_to_handler(v), 14);
@@ -405,21 +262,21 @@ END_TEST
  * that straddles into an absent page. */
 START_TEST(page_fault_events_carry_the_eip_of_the_faulting_instruction)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_short_tss();
     struct events *ev = calloc(1, sizeof *ev);
     events_init(ev, NULL);
     ev->mask = 1u << EV_PAGE_FAULT;
     v->m.ev = ev;
     user_paging(v);
     /* nop; nop; mov eax,[200010h] */
-    code(v, CODE, (uint8_t[]){0x90, 0x90, 0xa1, 0x10, 0x00, 0x20, 0x00}, 7);
+    load_bytes(v, CODE, (uint8_t[]){0x90, 0x90, 0xa1, 0x10, 0x00, 0x20, 0x00}, 7);
     ck_assert_int_eq(run_to_handler(v), 14);
     /* jmp 200000h (absent): the fetch at the target faults */
-    code(v, CODE + 0x20, (uint8_t[]){0xe9, 0xdb, 0xff, 0x1e, 0x00}, 5);
+    load_bytes(v, CODE + 0x20, (uint8_t[]){0xe9, 0xdb, 0xff, 0x1e, 0x00}, 5);
     cpu_set_eip(v->c, CODE + 0x20);
     ck_assert_int_eq(run_to_handler(v), 14);
     /* nop; then mov eax,imm32 whose last 2 bytes are on the absent page */
-    code(v, 0x1ffffc, (uint8_t[]){0x90, 0xb8, 0x11, 0x22}, 4);
+    load_bytes(v, 0x1ffffc, (uint8_t[]){0x90, 0xb8, 0x11, 0x22}, 4);
     cpu_set_eip(v->c, 0x1ffffc);
     ck_assert_int_eq(run_to_handler(v), 14);
     struct event e[8];
@@ -440,9 +297,9 @@ END_TEST
  * accesses do: a lookup of a trace at a new CS:EIP translates once. */
 START_TEST(instruction_fetch_through_the_tlb_counts_a_hit)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_short_tss();
     user_paging(v);
-    code(v, CODE, (uint8_t[]){0xf4}, 1);    /* hlt: no data access */
+    load_bytes(v, CODE, (uint8_t[]){0xf4}, 1);    /* hlt: no data access */
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 10), CPU_STOP_HLT);
     uint64_t hits = v->m.tlb.st.hits, misses = v->m.tlb.st.misses;
     cpu_set_eip(v->c, CODE);                /* a new lookup, the TLB entry is there */
@@ -459,9 +316,9 @@ END_TEST
  * faults on a PROT_NONE page: the SIGSEGV frame has the starting flags). */
 static void check_rep_compare_fault(const uint8_t *insn, uint32_t al)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_short_tss();
     user_paging(v);
-    code(v, CODE, insn, 2);
+    load_bytes(v, CODE, insn, 2);
     cpu_set_reg(v->c, R_ESI, 0x1ffff0);   /* 16 zero bytes, then the absent page */
     cpu_set_reg(v->c, R_EDI, 0x1ffff0);
     cpu_set_reg(v->c, R_ECX, 64);
@@ -493,8 +350,8 @@ END_TEST
  * (I/O), LEN0 = 01 (ports 80h-81h). */
 static struct vm *io_breakpoint_vm(uint32_t cr4)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0xb0, 0x01, 0xe6, 0x82, 0xe6, 0x81, 0x90, 0xf4}, 8);
+    struct vm *v = vm_new_with_short_tss();
+    load_bytes(v, CODE, (uint8_t[]){0xb0, 0x01, 0xe6, 0x82, 0xe6, 0x81, 0x90, 0xf4}, 8);
     cpu_set_cr(v->c, 4, cr4);
     cpu_set_dr(v->c, 0, 0x80);
     cpu_set_dr(v->c, 7, 0x400 | 1u | (2u << 16) | (1u << 18));
@@ -524,10 +381,10 @@ END_TEST
 
 START_TEST(over_long_instruction_straddling_an_absent_page_faults_pf_before_gp)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_short_tss();
     uint8_t p[14];
     memset(p, 0x26, sizeof p);          /* 14 prefixes end the page; the 15th byte is absent */
-    code(v, 0x1ffff2, p, sizeof p);
+    load_bytes(v, 0x1ffff2, p, sizeof p);
     user_paging(v);
     cpu_set_eip(v->c, 0x1ffff2);
     ck_assert_int_eq(run_to_handler(v), 14);
@@ -538,14 +395,14 @@ END_TEST
 
 START_TEST(arpl_on_a_read_only_page_faults_only_when_it_must_write)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_short_tss();
     phys_write(v->p, 0x300000, 0x0b, 2);   /* RPL 3 already */
     phys_write(v->p, 0x300010, 0x08, 2);   /* RPL 0: needs raising */
     /* mov bx,3; arpl [300000h],bx (no write); arpl [300010h],bx (write: #PF) */
-    code(v, CODE, (uint8_t[]){0x66, 0xbb, 0x03, 0x00, 0x63, 0x1d, 0x00, 0x00, 0x30, 0x00,
+    load_bytes(v, CODE, (uint8_t[]){0x66, 0xbb, 0x03, 0x00, 0x63, 0x1d, 0x00, 0x00, 0x30, 0x00,
                               0x63, 0x1d, 0x10, 0x00, 0x30, 0x00}, 16);
     user_paging(v);
-    to_ring3(v);
+    enter_ring3(v);
     ck_assert_int_eq(run_to_handler(v), 14);
     ck_assert_uint_eq(frame(v, 0), 7);               /* present, write, user */
     ck_assert_uint_eq(frame(v, 1), CODE + 10);       /* the second ARPL */

@@ -7,35 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/cpu.h"
-#include "mmu/mmu.h"
-#include "mmu/phys.h"
-
-struct vm {
-    struct phys *p;
-    struct mmu m;
-    struct cpu *c;
-};
-
-static struct vm *vm_new(void)
-{
-    struct vm *v = calloc(1, sizeof *v);
-    char err[128];
-    v->p = phys_create(1u << 20, err, sizeof err);
-    ck_assert_ptr_nonnull(v->p);
-    ck_assert_int_eq(mmu_init(&v->m, v->p, TLB_DEFAULT_SETS, TLB_DEFAULT_WAYS), 0);
-    v->c = cpu_create(&v->m, NULL, NULL);
-    cpu_set_flat32(v->c);
-    return v;
-}
-
-static void vm_free(struct vm *v)
-{
-    cpu_destroy(v->c);
-    mmu_free(&v->m);
-    phys_destroy(v->p);
-    free(v);
-}
+#include "cpu_fixture.h"
 
 static bool cond_from_eflags(uint32_t f, unsigned cc)
 {
@@ -83,6 +55,7 @@ static uint32_t rnd(uint64_t *s)
 START_TEST(jcc_and_setcc_after_each_flag_setter_agree_with_the_pushed_eflags)
 {
     struct vm *v = vm_new();
+    cpu_set_flat32(v->c);
     uint64_t seed = 12345;
     unsigned checked = 0;
     for (unsigned o = 0; o < sizeof ops / sizeof ops[0]; o++) {

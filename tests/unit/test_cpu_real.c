@@ -5,67 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/cpu.h"
 #include "cpu/opcodes.h"
-#include "mmu/mmu.h"
-#include "mmu/phys.h"
+#include "cpu_fixture.h"
 #include "machine/events.h"
-
-struct vm {
-    struct phys *p;
-    struct mmu m;
-    struct cpu *c;
-    int irq_vector;
-    uint16_t last_port;
-    uint32_t last_out;
-};
-
-static uint32_t vm_in(void *ctx, uint16_t port, int size)
-{
-    (void)ctx;
-    (void)size;
-    return 0x1200u + port;
-}
-static void vm_out(void *ctx, uint16_t port, uint32_t val, int size)
-{
-    struct vm *v = ctx;
-    (void)size;
-    v->last_port = port;
-    v->last_out = val;
-}
-/* INTA: the line drops once the CPU takes the vector (edge-like device). */
-static int vm_ack(void *ctx)
-{
-    struct vm *v = ctx;
-    cpu_set_intr(v->c, false);
-    return v->irq_vector;
-}
-
-static struct vm *vm_new(void)
-{
-    struct vm *v = calloc(1, sizeof *v);
-    char err[128];
-    v->p = phys_create(4u << 20, err, sizeof err);
-    ck_assert_ptr_nonnull(v->p);
-    ck_assert_int_eq(mmu_init(&v->m, v->p, TLB_DEFAULT_SETS, TLB_DEFAULT_WAYS), 0);
-    struct cpu_bus bus = {vm_in, vm_out, vm_ack, v};
-    v->c = cpu_create(&v->m, &bus, NULL);
-    ck_assert_ptr_nonnull(v->c);
-    return v;
-}
-
-static void vm_free(struct vm *v)
-{
-    cpu_destroy(v->c);
-    mmu_free(&v->m);
-    phys_destroy(v->p);
-    free(v);
-}
-
-static void load(struct vm *v, uint32_t pa, const void *b, size_t n)
-{
-    ck_assert_int_eq(phys_load(v->p, pa, b, (uint32_t)n), 0);
-}
 
 static void real_seg(struct vm *v, enum cpu_seg s, uint16_t sel)
 {
@@ -86,8 +28,6 @@ static void real_at(struct vm *v, uint16_t ip)
 }
 
 static enum cpu_stop run(struct vm *v) { return cpu_run(v->c, cpu_icount(v->c) + 100000); }
-
-static uint32_t rd(struct vm *v, uint32_t pa, int size) { return phys_read(v->p, pa, size); }
 
 static void ivt(struct vm *v, int vec, uint16_t cs, uint16_t ip)
 {
@@ -114,7 +54,7 @@ START_TEST(loop_sums_and_halts_with_stop_hlt)
     struct vm *v = vm_new();
     /* mov ax,5; mov cx,10; l: add ax,cx; loop l; hlt */
     const uint8_t code[] = {0xb8, 5, 0, 0xb9, 10, 0, 0x01, 0xc8, 0xe2, 0xfc, 0xf4};
-    load(v, 0x1000, code, sizeof code);
+    load_bytes(v, 0x1000, code, sizeof code);
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX) & 0xffff, 60);
@@ -129,8 +69,8 @@ START_TEST(far_jump_in_real_mode_sets_cs_base_to_selector_times_16)
     struct vm *v = vm_new();
     const uint8_t code[] = {0xea, 0x05, 0x00, 0x00, 0x02};  /* jmp 0200:0005 */
     const uint8_t hlt[] = {0xf4};
-    load(v, 0x1000, code, sizeof code);
-    load(v, 0x2005, hlt, 1);
+    load_bytes(v, 0x1000, code, sizeof code);
+    load_bytes(v, 0x2005, hlt, 1);
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     struct seg cs = cpu_get_seg(v->c, S_CS);
@@ -146,16 +86,16 @@ START_TEST(int_n_pushes_flags_cs_ip_and_clears_if_tf)
     struct vm *v = vm_new();
     /* sti; int 21h; (handler at 0300:0010: hlt) */
     const uint8_t code[] = {0xfb, 0xcd, 0x21};
-    load(v, 0x1000, code, sizeof code);
-    load(v, 0x3010, (uint8_t[]){0xf4}, 1);
+    load_bytes(v, 0x1000, code, sizeof code);
+    load_bytes(v, 0x3010, (uint8_t[]){0xf4}, 1);
     ivt(v, 0x21, 0x300, 0x10);
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_seg(v->c, S_CS).sel, 0x300);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_ESP), 0x7000 - 6);
-    ck_assert_uint_eq(rd(v, 0x7000 - 6, 2), 0x1003);     /* IP after INT */
-    ck_assert_uint_eq(rd(v, 0x7000 - 4, 2), 0);          /* CS */
-    ck_assert_uint_eq(rd(v, 0x7000 - 2, 2) & F_IF, F_IF); /* FLAGS as before */
+    ck_assert_uint_eq(read_guest(v, 0x7000 - 6, 2), 0x1003);     /* IP after INT */
+    ck_assert_uint_eq(read_guest(v, 0x7000 - 4, 2), 0);          /* CS */
+    ck_assert_uint_eq(read_guest(v, 0x7000 - 2, 2) & F_IF, F_IF); /* FLAGS as before */
     ck_assert_uint_eq(cpu_get_eflags(v->c) & (F_IF | F_TF), 0);
     vm_free(v);
 }
@@ -166,12 +106,12 @@ START_TEST(divide_error_is_a_fault_pushing_ip_of_the_div)
     struct vm *v = vm_new();
     /* xor cx,cx; mov ax,7; div cx  -> #DE handler at 0400:0000 */
     const uint8_t code[] = {0x31, 0xc9, 0xb8, 7, 0, 0xf7, 0xf1};
-    load(v, 0x1000, code, sizeof code);
-    load(v, 0x4000, (uint8_t[]){0xf4}, 1);
+    load_bytes(v, 0x1000, code, sizeof code);
+    load_bytes(v, 0x4000, (uint8_t[]){0xf4}, 1);
     ivt(v, 0, 0x400, 0);
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
-    ck_assert_uint_eq(rd(v, 0x7000 - 6, 2), 0x1005);
+    ck_assert_uint_eq(read_guest(v, 0x7000 - 6, 2), 0x1005);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX) & 0xffff, 7);   /* unchanged */
     uint32_t err;
     ck_assert_int_eq(cpu_last_exception(v->c, &err), 0);
@@ -185,8 +125,8 @@ START_TEST(iret_returns_to_the_pushed_cs_ip_and_restores_flags)
     /* int 22h; inc bx; hlt ; handler: mov ax,1234h; iret */
     const uint8_t code[] = {0xcd, 0x22, 0x43, 0xf4};
     const uint8_t h[] = {0xb8, 0x34, 0x12, 0xcf};
-    load(v, 0x1000, code, sizeof code);
-    load(v, 0x5000, h, sizeof h);
+    load_bytes(v, 0x1000, code, sizeof code);
+    load_bytes(v, 0x5000, h, sizeof h);
     ivt(v, 0x22, 0x500, 0);
     real_at(v, 0x1000);
     cpu_set_eflags(v->c, 2 | F_CF);
@@ -204,7 +144,7 @@ START_TEST(store_into_the_next_instruction_is_executed_self_modifying)
     struct vm *v = vm_new();
     /* mov byte [1006h], 42h ; mov al, 00h ; hlt   (imm of the second insn at 0x1006) */
     const uint8_t code[] = {0xc6, 0x06, 0x06, 0x10, 0x42, 0xb0, 0x00, 0xf4};
-    load(v, 0x1000, code, sizeof code);
+    load_bytes(v, 0x1000, code, sizeof code);
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX) & 0xff, 0x42);
@@ -219,13 +159,13 @@ START_TEST(code_rewritten_after_it_ran_runs_the_new_bytes)
      * 0x2000: mov al, 3 ; add bl, al ; ret   (second call adds 7) */
     const uint8_t code[] = {0xe8, 0xfd, 0x0f, 0xc6, 0x06, 0x01, 0x20, 0x07, 0xe8, 0xf5, 0x0f, 0xf4};
     const uint8_t sub[] = {0xb0, 0x03, 0x00, 0xc3, 0xc3};
-    load(v, 0x1000, code, sizeof code);
-    load(v, 0x2000, sub, sizeof sub);
+    load_bytes(v, 0x1000, code, sizeof code);
+    load_bytes(v, 0x2000, sub, sizeof sub);
     real_at(v, 0x1000);
     cpu_set_reg(v->c, R_EBX, 0);
     /* first fix sub to "mov al,3; add bl,al; ret" */
-    load(v, 0x2000, (uint8_t[]){0xb0, 0x03, 0x00, 0xc3, 0xc3}, 5);
-    load(v, 0x2002, (uint8_t[]){0x00, 0xc3, 0xc3}, 3);
+    load_bytes(v, 0x2000, (uint8_t[]){0xb0, 0x03, 0x00, 0xc3, 0xc3}, 5);
+    load_bytes(v, 0x2002, (uint8_t[]){0x00, 0xc3, 0xc3}, 3);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EBX) & 0xff, 3 + 7);
     vm_free(v);
@@ -235,11 +175,11 @@ END_TEST
 START_TEST(phys_load_over_decoded_code_invalidates_it)
 {
     struct vm *v = vm_new();
-    load(v, 0x1000, (uint8_t[]){0xb0, 0x11, 0xf4}, 3);   /* mov al,11h; hlt */
+    load_bytes(v, 0x1000, (uint8_t[]){0xb0, 0x11, 0xf4}, 3);   /* mov al,11h; hlt */
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX) & 0xff, 0x11);
-    load(v, 0x1000, (uint8_t[]){0xb0, 0x22, 0xf4}, 3);
+    load_bytes(v, 0x1000, (uint8_t[]){0xb0, 0x22, 0xf4}, 3);
     cpu_set_eip(v->c, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX) & 0xff, 0x22);
@@ -250,12 +190,12 @@ END_TEST
 START_TEST(rep_movsb_copies_cx_bytes_forward_and_std_copies_backward)
 {
     struct vm *v = vm_new();
-    load(v, 0x3000, "abcdefgh", 8);
+    load_bytes(v, 0x3000, "abcdefgh", 8);
     /* cld; mov si,3000h; mov di,4000h; mov cx,8; rep movsb;
      * std; mov si,3007h; mov di,5007h; mov cx,8; rep movsb; hlt */
     const uint8_t code[] = {0xfc, 0xbe, 0x00, 0x30, 0xbf, 0x00, 0x40, 0xb9, 8, 0, 0xf3, 0xa4,
                             0xfd, 0xbe, 0x07, 0x30, 0xbf, 0x07, 0x50, 0xb9, 8, 0, 0xf3, 0xa4, 0xf4};
-    load(v, 0x1000, code, sizeof code);
+    load_bytes(v, 0x1000, code, sizeof code);
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     char a[9] = {0}, b[9] = {0};
@@ -273,11 +213,11 @@ END_TEST
 START_TEST(repe_cmpsb_stops_at_first_difference)
 {
     struct vm *v = vm_new();
-    load(v, 0x3000, "hello", 5);
-    load(v, 0x4000, "helpo", 5);
+    load_bytes(v, 0x3000, "hello", 5);
+    load_bytes(v, 0x4000, "helpo", 5);
     /* cld; mov si,3000h; mov di,4000h; mov cx,5; repe cmpsb; hlt */
     const uint8_t code[] = {0xfc, 0xbe, 0x00, 0x30, 0xbf, 0x00, 0x40, 0xb9, 5, 0, 0xf3, 0xa6, 0xf4};
-    load(v, 0x1000, code, sizeof code);
+    load_bytes(v, 0x1000, code, sizeof code);
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_ECX) & 0xffff, 1);
@@ -292,8 +232,8 @@ START_TEST(hlt_wakes_on_intr_when_if_is_set)
 {
     struct vm *v = vm_new();
     /* sti; hlt; inc cx; hlt   handler (vector 8) at 0600:0000: mov dx, 77h; iret */
-    load(v, 0x1000, (uint8_t[]){0xfb, 0xf4, 0x41, 0xf4}, 4);
-    load(v, 0x6000, (uint8_t[]){0xba, 0x77, 0x00, 0xcf}, 4);
+    load_bytes(v, 0x1000, (uint8_t[]){0xfb, 0xf4, 0x41, 0xf4}, 4);
+    load_bytes(v, 0x6000, (uint8_t[]){0xba, 0x77, 0x00, 0xcf}, 4);
     ivt(v, 8, 0x600, 0);
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
@@ -313,8 +253,8 @@ START_TEST(sti_delays_interrupts_until_after_the_next_instruction)
 {
     struct vm *v = vm_new();
     /* sti; inc ax; inc ax; hlt  handler: mov bx, ax; hlt */
-    load(v, 0x1000, (uint8_t[]){0xfb, 0x40, 0x40, 0xf4}, 4);
-    load(v, 0x6000, (uint8_t[]){0x89, 0xc3, 0xf4}, 3);
+    load_bytes(v, 0x1000, (uint8_t[]){0xfb, 0x40, 0x40, 0xf4}, 4);
+    load_bytes(v, 0x6000, (uint8_t[]){0x89, 0xc3, 0xf4}, 3);
     ivt(v, 9, 0x600, 0);
     real_at(v, 0x1000);
     cpu_set_reg(v->c, R_EAX, 0);
@@ -322,7 +262,7 @@ START_TEST(sti_delays_interrupts_until_after_the_next_instruction)
     cpu_set_intr(v->c, true);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EBX) & 0xffff, 1);   /* one INC ran in the shadow */
-    ck_assert_uint_eq(rd(v, 0x7000 - 6, 2), 0x1002);
+    ck_assert_uint_eq(read_guest(v, 0x7000 - 6, 2), 0x1002);
     vm_free(v);
 }
 END_TEST
@@ -331,7 +271,7 @@ START_TEST(in_and_out_reach_the_bus)
 {
     struct vm *v = vm_new();
     /* mov dx, 3f8h; in al, dx; out 80h, al; hlt */
-    load(v, 0x1000, (uint8_t[]){0xba, 0xf8, 0x03, 0xec, 0xe6, 0x80, 0xf4}, 7);
+    load_bytes(v, 0x1000, (uint8_t[]){0xba, 0xf8, 0x03, 0xec, 0xe6, 0x80, 0xf4}, 7);
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX) & 0xff, (0x1200 + 0x3f8) & 0xff);
@@ -344,13 +284,13 @@ END_TEST
 START_TEST(undefined_opcode_raises_ud_vector_6)
 {
     struct vm *v = vm_new();
-    load(v, 0x1000, (uint8_t[]){0x0f, 0xff}, 2);
-    load(v, 0x6000, (uint8_t[]){0xf4}, 1);
+    load_bytes(v, 0x1000, (uint8_t[]){0x0f, 0xff}, 2);
+    load_bytes(v, 0x6000, (uint8_t[]){0xf4}, 1);
     ivt(v, 6, 0x600, 0);
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     ck_assert_int_eq(cpu_last_exception(v->c, NULL), 6);
-    ck_assert_uint_eq(rd(v, 0x7000 - 6, 2), 0x1000);
+    ck_assert_uint_eq(read_guest(v, 0x7000 - 6, 2), 0x1000);
     vm_free(v);
 }
 END_TEST
@@ -358,8 +298,8 @@ END_TEST
 START_TEST(lock_prefix_on_a_non_lockable_instruction_is_ud)
 {
     struct vm *v = vm_new();
-    load(v, 0x1000, (uint8_t[]){0xf0, 0x89, 0xc3}, 3);   /* lock mov bx, ax */
-    load(v, 0x6000, (uint8_t[]){0xf4}, 1);
+    load_bytes(v, 0x1000, (uint8_t[]){0xf0, 0x89, 0xc3}, 3);   /* lock mov bx, ax */
+    load_bytes(v, 0x6000, (uint8_t[]){0xf4}, 1);
     ivt(v, 6, 0x600, 0);
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
@@ -371,12 +311,12 @@ END_TEST
 START_TEST(lock_add_to_memory_is_allowed)
 {
     struct vm *v = vm_new();
-    load(v, 0x1000, (uint8_t[]){0xf0, 0x01, 0x06, 0x00, 0x30, 0xf4}, 6);   /* lock add [3000h], ax */
+    load_bytes(v, 0x1000, (uint8_t[]){0xf0, 0x01, 0x06, 0x00, 0x30, 0xf4}, 6);   /* lock add [3000h], ax */
     real_at(v, 0x1000);
     cpu_set_reg(v->c, R_EAX, 5);
     phys_write(v->p, 0x3000, 10, 2);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
-    ck_assert_uint_eq(rd(v, 0x3000, 2), 15);
+    ck_assert_uint_eq(read_guest(v, 0x3000, 2), 15);
     vm_free(v);
 }
 END_TEST
@@ -389,13 +329,13 @@ START_TEST(instruction_longer_than_15_bytes_raises_gp)
     code[14] = 0x05;
     code[15] = 1;
     code[16] = 0;
-    load(v, 0x1000, code, 17);
-    load(v, 0x6000, (uint8_t[]){0xf4}, 1);
+    load_bytes(v, 0x1000, code, 17);
+    load_bytes(v, 0x6000, (uint8_t[]){0xf4}, 1);
     ivt(v, 13, 0x600, 0);
     real_at(v, 0x1000);
     ck_assert_int_eq(run(v), CPU_STOP_HLT);
     ck_assert_int_eq(cpu_last_exception(v->c, NULL), 13);
-    ck_assert_uint_eq(rd(v, 0x7000 - 6, 2), 0x1000);
+    ck_assert_uint_eq(read_guest(v, 0x7000 - 6, 2), 0x1000);
     vm_free(v);
 }
 END_TEST
@@ -404,7 +344,7 @@ START_TEST(sixteen_bit_addressing_bp_defaults_to_ss)
 {
     struct vm *v = vm_new();
     /* mov ax,[bp+si+2]; hlt, with SS = 0x100 and DS = 0 */
-    load(v, 0x1000, (uint8_t[]){0x8b, 0x42, 0x02, 0xf4}, 4);
+    load_bytes(v, 0x1000, (uint8_t[]){0x8b, 0x42, 0x02, 0xf4}, 4);
     real_at(v, 0x1000);
     real_seg(v, S_SS, 0x100);
     cpu_set_reg(v->c, R_EBP, 0x10);
@@ -420,7 +360,7 @@ END_TEST
 START_TEST(cpu_step_executes_exactly_one_instruction)
 {
     struct vm *v = vm_new();
-    load(v, 0x1000, (uint8_t[]){0x40, 0x40, 0x40, 0xf4}, 4);
+    load_bytes(v, 0x1000, (uint8_t[]){0x40, 0x40, 0x40, 0xf4}, 4);
     real_at(v, 0x1000);
     cpu_set_reg(v->c, R_EAX, 0);
     uint64_t n = cpu_icount(v->c);
@@ -478,19 +418,14 @@ END_TEST
 
 START_TEST(exceptions_are_logged_as_events_but_irqs_on_low_vectors_are_not)
 {
-    struct vm *v = calloc(1, sizeof *v);
-    char err[128];
-    v->p = phys_create(4u << 20, err, sizeof err);
-    ck_assert_int_eq(mmu_init(&v->m, v->p, TLB_DEFAULT_SETS, TLB_DEFAULT_WAYS), 0);
     struct events *ev = calloc(1, sizeof *ev);
-    struct cpu_bus bus = {vm_in, vm_out, vm_ack, v};
-    v->c = cpu_create(&v->m, &bus, ev);
+    struct vm *v = vm_new_with_events(ev);
     events_init(ev, cpu_icount_ptr(v->c));
     ev->mask = 1u << EV_EXCEPTION;
     /* sti; nop; (IRQ -> vector 8: handler iret); ud2 (-> vector 6: hlt) */
-    load(v, 0x1000, (uint8_t[]){0xfb, 0x90, 0x0f, 0x0b}, 4);
-    load(v, 0x6000, (uint8_t[]){0xcf}, 1);
-    load(v, 0x6100, (uint8_t[]){0xf4}, 1);
+    load_bytes(v, 0x1000, (uint8_t[]){0xfb, 0x90, 0x0f, 0x0b}, 4);
+    load_bytes(v, 0x6000, (uint8_t[]){0xcf}, 1);
+    load_bytes(v, 0x6100, (uint8_t[]){0xf4}, 1);
     ivt(v, 8, 0x600, 0);
     ivt(v, 6, 0x610, 0);
     real_at(v, 0x1000);
@@ -504,11 +439,8 @@ START_TEST(exceptions_are_logged_as_events_but_irqs_on_low_vectors_are_not)
     ck_assert_uint_eq(out[0].kind, EV_EXCEPTION);
     ck_assert_uint_eq(out[0].a, 6);
     ck_assert_uint_eq(out[0].c, 0x1002);
-    cpu_destroy(v->c);
-    mmu_free(&v->m);
-    phys_destroy(v->p);
+    vm_free(v);
     free(ev);
-    free(v);
 }
 END_TEST
 

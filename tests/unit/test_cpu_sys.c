@@ -6,157 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/cpu.h"
-#include "mmu/mmu.h"
-#include "mmu/phys.h"
-
-#define GDT 0x800u
-#define IDT 0x1000u
-#define TSS 0x3000u
-#define HANDLERS 0x6000u   /* vector v's handler: HLT at HANDLERS + 16 * v */
-#define CODE 0x10000u
-#define STACK0 0x9000u
-#define STACK3 0xa000u
-
-/* GDT selectors */
-#define K_CODE 0x08
-#define K_DATA 0x10
-#define U_CODE 0x1b
-#define U_DATA 0x23
-#define TSS_SEL 0x28
-#define CODE16 0x30
-#define NP_DATA 0x38
-#define CGATE 0x40       /* call gate, DPL 3, 2 dword parameters -> K_CODE:CODE+0x800 */
-#define SMALL 0x48       /* data, limit 0xff */
-#define CONF_CODE 0x50   /* conforming code, DPL 0 */
-
-struct vm {
-    struct phys *p;
-    struct mmu m;
-    struct cpu *c;
-    uint16_t last_port;
-};
-
-static uint32_t vm_in(void *ctx, uint16_t port, int size)
-{
-    (void)ctx;
-    (void)port;
-    (void)size;
-    return 0;
-}
-static void vm_out(void *ctx, uint16_t port, uint32_t val, int size)
-{
-    struct vm *v = ctx;
-    (void)val;
-    (void)size;
-    v->last_port = port;
-}
-static int vm_ack(void *ctx)
-{
-    (void)ctx;
-    return -1;
-}
-
-static uint64_t desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t gran)
-{
-    return (limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) | ((uint64_t)access << 40) |
-           ((uint64_t)((limit >> 16) & 0xf) << 48) | ((uint64_t)(gran & 0xf) << 52) |
-           ((uint64_t)(base >> 24) << 56);
-}
-
-static uint64_t gate(uint16_t sel, uint32_t off, uint8_t access, uint8_t params)
-{
-    return (off & 0xffff) | ((uint64_t)sel << 16) | ((uint64_t)params << 32) |
-           ((uint64_t)access << 40) | ((uint64_t)(off >> 16) << 48);
-}
-
-static void w64(struct vm *v, uint32_t pa, uint64_t x)
-{
-    phys_write(v->p, pa, (uint32_t)x, 4);
-    phys_write(v->p, pa + 4, (uint32_t)(x >> 32), 4);
-}
-static uint32_t rd(struct vm *v, uint32_t pa) { return phys_read(v->p, pa, 4); }
-
-static void set_idt(struct vm *v, int vec, uint64_t g) { w64(v, IDT + 8u * (unsigned)vec, g); }
-
-static struct vm *vm_new(void)
-{
-    struct vm *v = calloc(1, sizeof *v);
-    char err[128];
-    v->p = phys_create(4u << 20, err, sizeof err);
-    ck_assert_ptr_nonnull(v->p);
-    ck_assert_int_eq(mmu_init(&v->m, v->p, TLB_DEFAULT_SETS, TLB_DEFAULT_WAYS), 0);
-    struct cpu_bus bus = {vm_in, vm_out, vm_ack, v};
-    v->c = cpu_create(&v->m, &bus, NULL);
-
-    w64(v, GDT + 0x08, desc(0, 0xfffff, 0x9b, 0xc));
-    w64(v, GDT + 0x10, desc(0, 0xfffff, 0x93, 0xc));
-    w64(v, GDT + 0x18, desc(0, 0xfffff, 0xfb, 0xc));
-    w64(v, GDT + 0x20, desc(0, 0xfffff, 0xf3, 0xc));
-    w64(v, GDT + 0x28, desc(TSS, 0x68 + 8192 / 8 + 1, 0x89, 0));
-    w64(v, GDT + 0x30, desc(0, 0xffff, 0x9b, 0));
-    w64(v, GDT + 0x38, desc(0, 0xfffff, 0x13, 0xc));
-    w64(v, GDT + 0x40, gate(K_CODE, CODE + 0x800, 0xec, 2));
-    w64(v, GDT + 0x48, desc(0x20000, 0xff, 0x93, 0x4));
-    w64(v, GDT + 0x50, desc(0, 0xfffff, 0x9f, 0xc));
-    /* every vector: a 386 interrupt gate, DPL 0, to a HLT */
-    for (int n = 0; n < 256; n++) {
-        set_idt(v, n, gate(K_CODE, HANDLERS + 16u * (unsigned)n, 0x8e, 0));
-        phys_write(v->p, HANDLERS + 16u * (unsigned)n, 0xf4, 1);
-    }
-    /* TSS: ring-0 stack, I/O bitmap at 0x68 allowing only port 0x80 */
-    phys_write(v->p, TSS + 4, STACK0, 4);
-    phys_write(v->p, TSS + 8, K_DATA, 4);
-    phys_write(v->p, TSS + 0x66, 0x68, 2);
-    for (unsigned k = 0; k < 8192 / 8 + 1; k++)
-        phys_write(v->p, TSS + 0x68 + k, 0xff, 1);
-    phys_write(v->p, TSS + 0x68 + 0x80 / 8, 0xfe, 1);
-
-    cpu_set_gdtr(v->c, GDT, 0x57);
-    cpu_set_idtr(v->c, IDT, 256 * 8 - 1);
-    cpu_set_flat32(v->c);
-    struct seg tr = {.sel = TSS_SEL, .base = TSS, .limit = 0x68 + 8192 / 8 + 1, .flags = 0x8b, .valid = true};
-    cpu_set_seg(v->c, S_TR, tr);
-    cpu_set_eip(v->c, CODE);
-    cpu_set_reg(v->c, R_ESP, STACK0);
-    return v;
-}
-
-static void vm_free(struct vm *v)
-{
-    cpu_destroy(v->c);
-    mmu_free(&v->m);
-    phys_destroy(v->p);
-    free(v);
-}
-
-static void code(struct vm *v, uint32_t pa, const uint8_t *b, size_t n)
-{
-    ck_assert_int_eq(phys_load(v->p, pa, b, (uint32_t)n), 0);
-}
-
-/* Run to a HLT in a handler; returns the vector taken. */
-static int run_to_handler(struct vm *v)
-{
-    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100000), CPU_STOP_HLT);
-    uint32_t eip = cpu_get_eip(v->c) - 1;
-    ck_assert_uint_ge(eip, HANDLERS);
-    ck_assert_uint_lt(eip, HANDLERS + 16 * 256);
-    return (int)((eip - HANDLERS) / 16);
-}
-
+#include "cpu_fixture.h"
 
 START_TEST(push_and_pop_of_segment_registers_move_selectors_through_the_stack)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_protected();
     /* push es; push cs; push ss; push ds; push fs; push gs;
      * pop gs; pop fs; pop ds; pop es(= the ss value); pop eax(cs); pop ss? -> use pop es twice */
     const uint8_t p[] = {0x06, 0x0e, 0x16, 0x1e, 0x0f, 0xa0, 0x0f, 0xa8,
                          0x0f, 0xa9, 0x0f, 0xa1, 0x1f, 0x17, 0x58, 0x07, 0xf4};
-    code(v, CODE, p, sizeof p);
+    load_bytes(v, CODE, p, sizeof p);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
-    ck_assert_uint_eq(rd(v, STACK0 - 4) & 0xffff, K_DATA);    /* ES pushed as a dword slot */
-    ck_assert_uint_eq(rd(v, STACK0 - 8) & 0xffff, K_CODE);
+    ck_assert_uint_eq(read_dword(v, STACK0 - 4) & 0xffff, K_DATA);    /* ES pushed as a dword slot */
+    ck_assert_uint_eq(read_dword(v, STACK0 - 8) & 0xffff, K_CODE);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX) & 0xffff, K_CODE);   /* popped CS slot */
     ck_assert_uint_eq(cpu_get_reg(v->c, R_ESP), STACK0);
     ck_assert_uint_eq(cpu_get_seg(v->c, S_SS).sel, K_DATA);
@@ -167,24 +29,24 @@ END_TEST
 
 START_TEST(mov_sreg_forms_copy_selectors_and_load_descriptors)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_protected();
     /* mov ax,48h; mov es,ax; mov ebx,cs (8C CB: zero-extended); mov [5000h],ss; hlt */
     const uint8_t p[] = {0x66, 0xb8, SMALL, 0x00, 0x8e, 0xc0, 0x8c, 0xcb, 0x8c, 0x15, 0x00, 0x50, 0, 0, 0xf4};
-    code(v, CODE, p, sizeof p);
+    load_bytes(v, CODE, p, sizeof p);
     cpu_set_reg(v->c, R_EBX, 0xffffffffu);
     phys_write(v->p, 0x5000, 0xaaaaaaaau, 4);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_seg(v->c, S_ES).base, 0x20000);
     ck_assert_uint_eq(cpu_get_seg(v->c, S_ES).limit, 0xff);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EBX), K_CODE);
-    ck_assert_uint_eq(rd(v, 0x5000), 0xaaaa0000u | K_DATA);   /* a 16-bit store */
+    ck_assert_uint_eq(read_dword(v, 0x5000), 0xaaaa0000u | K_DATA);   /* a 16-bit store */
     vm_free(v);
 }
 END_TEST
 
 START_TEST(lds_les_lss_lfs_lgs_load_a_far_pointer)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_protected();
     phys_write(v->p, 0x5000, 0x12345678, 4);
     phys_write(v->p, 0x5004, SMALL, 2);
     phys_write(v->p, 0x5008, 0x9000, 4);
@@ -196,7 +58,7 @@ START_TEST(lds_les_lss_lfs_lgs_load_a_far_pointer)
                          0x0f, 0xb2, 0x25, 0x08, 0x50, 0, 0,  /* lss esp,[5008h] */
                          0xc5, 0x05, 0x00, 0x50, 0, 0,        /* lds eax,[5000h] */
                          0xf4};
-    code(v, CODE, p, sizeof p);
+    load_bytes(v, CODE, p, sizeof p);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX), 0x12345678);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EBX), 0x12345678);
@@ -212,41 +74,41 @@ END_TEST
 
 START_TEST(far_call_and_jmp_through_memory_and_retf_stay_in_ring0)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_protected();
     phys_write(v->p, 0x5000, CODE + 0x100, 4);
     phys_write(v->p, 0x5004, K_CODE, 2);
     phys_write(v->p, 0x5008, CODE + 0x200, 4);
     phys_write(v->p, 0x500c, K_CODE, 2);
     /* call far [5000h]; jmp far [5008h]   sub at +100: inc esi; retf   +200: hlt */
-    code(v, CODE, (uint8_t[]){0xff, 0x1d, 0x00, 0x50, 0, 0, 0xff, 0x2d, 0x08, 0x50, 0, 0}, 12);
-    code(v, CODE + 0x100, (uint8_t[]){0x46, 0xcb}, 2);
-    code(v, CODE + 0x200, (uint8_t[]){0xf4}, 1);
+    load_bytes(v, CODE, (uint8_t[]){0xff, 0x1d, 0x00, 0x50, 0, 0, 0xff, 0x2d, 0x08, 0x50, 0, 0}, 12);
+    load_bytes(v, CODE + 0x100, (uint8_t[]){0x46, 0xcb}, 2);
+    load_bytes(v, CODE + 0x200, (uint8_t[]){0xf4}, 1);
     cpu_set_reg(v->c, R_ESI, 0);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_ESI), 1);
     ck_assert_uint_eq(cpu_get_eip(v->c), CODE + 0x201);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_ESP), STACK0);
-    ck_assert_uint_eq(rd(v, STACK0 - 8), CODE + 6);   /* return EIP, then CS */
-    ck_assert_uint_eq(rd(v, STACK0 - 4) & 0xffff, K_CODE);
+    ck_assert_uint_eq(read_dword(v, STACK0 - 8), CODE + 6);   /* return EIP, then CS */
+    ck_assert_uint_eq(read_dword(v, STACK0 - 4) & 0xffff, K_CODE);
     vm_free(v);
 }
 END_TEST
 
 START_TEST(sldt_str_sgdt_sidt_smsw_store_the_system_registers)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_protected();
     /* sldt ax; str bx; sgdt [5000h]; sidt [5010h]; smsw ecx; hlt */
     const uint8_t p[] = {0x0f, 0x00, 0xc0, 0x0f, 0x00, 0xcb, 0x0f, 0x01, 0x05, 0x00, 0x50, 0, 0,
                          0x0f, 0x01, 0x0d, 0x10, 0x50, 0, 0, 0x0f, 0x01, 0xe1, 0xf4};
-    code(v, CODE, p, sizeof p);
+    load_bytes(v, CODE, p, sizeof p);
     cpu_set_reg(v->c, R_EAX, 0xffff);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX) & 0xffff, 0);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EBX) & 0xffff, TSS_SEL);
     ck_assert_uint_eq(phys_read(v->p, 0x5000, 2), 0x57);
-    ck_assert_uint_eq(rd(v, 0x5002), GDT);
+    ck_assert_uint_eq(read_dword(v, 0x5002), GDT);
     ck_assert_uint_eq(phys_read(v->p, 0x5010, 2), 256 * 8 - 1);
-    ck_assert_uint_eq(rd(v, 0x5012), IDT);
+    ck_assert_uint_eq(read_dword(v, 0x5012), IDT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_ECX), cpu_get_cr(v->c, 0));
     vm_free(v);
 }
@@ -255,15 +117,15 @@ END_TEST
 START_TEST(x87_escapes_without_an_fpu_fault_nm_with_em_and_read_all_ones_without)
 {
     for (unsigned op = 0xd8; op <= 0xdf; op++) {
-        struct vm *v = vm_new();
+        struct vm *v = vm_new_protected();
         cpu_set_cr(v->c, 0, cpu_get_cr(v->c, 0) | 4);   /* EM */
-        code(v, CODE, (uint8_t[]){(uint8_t)op, 0xc0}, 2);
+        load_bytes(v, CODE, (uint8_t[]){(uint8_t)op, 0xc0}, 2);
         ck_assert_int_eq(run_to_handler(v), 7);
         vm_free(v);
     }
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_protected();
     /* fninit; fnstsw ax; fnstcw [5000h]; hlt -- the probe an OS runs */
-    code(v, CODE, (uint8_t[]){0xdb, 0xe3, 0xdf, 0xe0, 0xd9, 0x3d, 0x00, 0x50, 0, 0, 0xf4}, 11);
+    load_bytes(v, CODE, (uint8_t[]){0xdb, 0xe3, 0xdf, 0xe0, 0xd9, 0x3d, 0x00, 0x50, 0, 0, 0xf4}, 11);
     cpu_set_reg(v->c, R_EAX, 0);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EAX) & 0xffff, 0xffff);
@@ -274,7 +136,7 @@ END_TEST
 
 START_TEST(p6_hint_nops_0f18_to_0f1f_do_nothing)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_protected();
     uint8_t p[16 * 3 + 1];
     for (unsigned k = 0; k < 16; k++) {   /* 0F 18..1F /k, then 0F 1F /0../7, operand [eax] */
         p[3 * k] = 0x0f;
@@ -282,7 +144,7 @@ START_TEST(p6_hint_nops_0f18_to_0f1f_do_nothing)
         p[3 * k + 2] = (uint8_t)((k & 7) << 3);
     }
     p[48] = 0xf4;
-    code(v, CODE, p, sizeof p);
+    load_bytes(v, CODE, p, sizeof p);
     cpu_set_reg(v->c, R_EAX, 0xfffffff0u);   /* never dereferenced */
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_eip(v->c), CODE + 49);
@@ -293,13 +155,13 @@ END_TEST
 
 START_TEST(rep_movsd_with_overlap_replicates_element_by_element)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_protected();
     for (unsigned k = 0; k < 64; k++)
         phys_write(v->p, 0x5000 + k, k, 1);
     /* cld; mov esi,5000h; mov edi,5002h; mov ecx,8; rep movsd; hlt */
     const uint8_t p[] = {0xfc, 0xbe, 0x00, 0x50, 0, 0, 0xbf, 0x02, 0x50, 0, 0, 0xb9, 8, 0, 0, 0,
                          0xf3, 0xa5, 0xf4};
-    code(v, CODE, p, sizeof p);
+    load_bytes(v, CODE, p, sizeof p);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
     /* dword k reads 4 bytes of which the first 2 were just written by dword k-1 */
     uint8_t ref[64];
@@ -319,17 +181,17 @@ END_TEST
 
 START_TEST(rep_stosd_across_pages_fills_and_counts)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_protected();
     /* cld; mov edi,5ff0h; mov ecx,1000h; mov eax,0a5a5a5a5h; rep stosd; hlt */
     const uint8_t p[] = {0xfc, 0xbf, 0xf0, 0x5f, 0, 0, 0xb9, 0x00, 0x10, 0, 0, 0xb8, 0xa5, 0xa5, 0xa5, 0xa5,
                          0xf3, 0xab, 0xf4};
-    code(v, CODE, p, sizeof p);
+    load_bytes(v, CODE, p, sizeof p);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_ECX), 0);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_EDI), 0x5ff0 + 0x4000);
-    ck_assert_uint_eq(rd(v, 0x5ff0), 0xa5a5a5a5u);
-    ck_assert_uint_eq(rd(v, 0x9fec), 0xa5a5a5a5u);
-    ck_assert_uint_eq(rd(v, 0x9ff0), 0);
+    ck_assert_uint_eq(read_dword(v, 0x5ff0), 0xa5a5a5a5u);
+    ck_assert_uint_eq(read_dword(v, 0x9fec), 0xa5a5a5a5u);
+    ck_assert_uint_eq(read_dword(v, 0x9ff0), 0);
     vm_free(v);
 }
 END_TEST

@@ -7,148 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/cpu.h"
-#include "mmu/mmu.h"
-#include "mmu/phys.h"
+#include "cpu_fixture.h"
 
-#define GDT 0x800u
-#define IDT 0x1000u
-#define TSS 0x3000u
-#define HANDLERS 0x6000u   /* vector v's handler: HLT at HANDLERS + 16 * v */
-#define CODE 0x10000u
-#define STACK0 0x9000u
-#define STACK3 0xa000u
-
-/* GDT selectors */
-#define K_CODE 0x08
-#define K_DATA 0x10
-#define U_CODE 0x1b
-#define U_DATA 0x23
-#define TSS_SEL 0x28
-#define CODE16 0x30
-#define NP_DATA 0x38
-#define CGATE 0x40       /* call gate, DPL 3, 2 dword parameters -> K_CODE:CODE+0x800 */
-#define SMALL 0x48       /* data, limit 0xff */
-#define CONF_CODE 0x50   /* conforming code, DPL 0 */
 #define TSS2_SEL 0x58
 #define TSS2 0x3800u
 
-struct vm {
-    struct phys *p;
-    struct mmu m;
-    struct cpu *c;
-    uint16_t last_port;
-};
-
-static uint32_t vm_in(void *ctx, uint16_t port, int size)
+/* The fixture's machine with the current task's TSS marked busy (as it is
+ * once TR is loaded) and TSS2_SEL, an available TSS at TSS2. */
+static struct vm *vm_new_with_second_task(void)
 {
-    (void)ctx;
-    (void)port;
-    (void)size;
-    return 0;
-}
-static void vm_out(void *ctx, uint16_t port, uint32_t val, int size)
-{
-    struct vm *v = ctx;
-    (void)val;
-    (void)size;
-    v->last_port = port;
-}
-static int vm_ack(void *ctx)
-{
-    (void)ctx;
-    return -1;
-}
-
-static uint64_t desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t gran)
-{
-    return (limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) | ((uint64_t)access << 40) |
-           ((uint64_t)((limit >> 16) & 0xf) << 48) | ((uint64_t)(gran & 0xf) << 52) |
-           ((uint64_t)(base >> 24) << 56);
-}
-
-static uint64_t gate(uint16_t sel, uint32_t off, uint8_t access, uint8_t params)
-{
-    return (off & 0xffff) | ((uint64_t)sel << 16) | ((uint64_t)params << 32) |
-           ((uint64_t)access << 40) | ((uint64_t)(off >> 16) << 48);
-}
-
-static void w64(struct vm *v, uint32_t pa, uint64_t x)
-{
-    phys_write(v->p, pa, (uint32_t)x, 4);
-    phys_write(v->p, pa + 4, (uint32_t)(x >> 32), 4);
-}
-static uint32_t rd(struct vm *v, uint32_t pa) { return phys_read(v->p, pa, 4); }
-
-static void set_idt(struct vm *v, int vec, uint64_t g) { w64(v, IDT + 8u * (unsigned)vec, g); }
-
-static struct vm *vm_new(void)
-{
-    struct vm *v = calloc(1, sizeof *v);
-    char err[128];
-    v->p = phys_create(4u << 20, err, sizeof err);
-    ck_assert_ptr_nonnull(v->p);
-    ck_assert_int_eq(mmu_init(&v->m, v->p, TLB_DEFAULT_SETS, TLB_DEFAULT_WAYS), 0);
-    struct cpu_bus bus = {vm_in, vm_out, vm_ack, v};
-    v->c = cpu_create(&v->m, &bus, NULL);
-
-    w64(v, GDT + 0x08, desc(0, 0xfffff, 0x9b, 0xc));
-    w64(v, GDT + 0x10, desc(0, 0xfffff, 0x93, 0xc));
-    w64(v, GDT + 0x18, desc(0, 0xfffff, 0xfb, 0xc));
-    w64(v, GDT + 0x20, desc(0, 0xfffff, 0xf3, 0xc));
-    w64(v, GDT + 0x28, desc(TSS, 0x68 + 8192 / 8 + 1, 0x8b, 0));   /* the current task: busy */
-    w64(v, GDT + 0x58, desc(TSS2, 0x67, 0x89, 0));
-    w64(v, GDT + 0x30, desc(0, 0xffff, 0x9b, 0));
-    w64(v, GDT + 0x38, desc(0, 0xfffff, 0x13, 0xc));
-    w64(v, GDT + 0x40, gate(K_CODE, CODE + 0x800, 0xec, 2));
-    w64(v, GDT + 0x48, desc(0x20000, 0xff, 0x93, 0x4));
-    w64(v, GDT + 0x50, desc(0, 0xfffff, 0x9f, 0xc));
-    /* every vector: a 386 interrupt gate, DPL 0, to a HLT */
-    for (int n = 0; n < 256; n++) {
-        set_idt(v, n, gate(K_CODE, HANDLERS + 16u * (unsigned)n, 0x8e, 0));
-        phys_write(v->p, HANDLERS + 16u * (unsigned)n, 0xf4, 1);
-    }
-    /* TSS: ring-0 stack, I/O bitmap at 0x68 allowing only port 0x80 */
-    phys_write(v->p, TSS + 4, STACK0, 4);
-    phys_write(v->p, TSS + 8, K_DATA, 4);
-    phys_write(v->p, TSS + 0x66, 0x68, 2);
-    for (unsigned k = 0; k < 8192 / 8 + 1; k++)
-        phys_write(v->p, TSS + 0x68 + k, 0xff, 1);
-    phys_write(v->p, TSS + 0x68 + 0x80 / 8, 0xfe, 1);
-
+    struct vm *v = vm_new_protected();
+    write_qword(v, GDT + 0x28, seg_descriptor(TSS, 0x68 + 8192 / 8 + 1, 0x8b, 0));
+    write_qword(v, GDT + 0x58, seg_descriptor(TSS2, 0x67, 0x89, 0));
     cpu_set_gdtr(v->c, GDT, 0x5f);
-    cpu_set_idtr(v->c, IDT, 256 * 8 - 1);
-    cpu_set_flat32(v->c);
-    struct seg tr = {.sel = TSS_SEL, .base = TSS, .limit = 0x68 + 8192 / 8 + 1, .flags = 0x8b, .valid = true};
-    cpu_set_seg(v->c, S_TR, tr);
-    cpu_set_eip(v->c, CODE);
-    cpu_set_reg(v->c, R_ESP, STACK0);
     return v;
 }
-
-static void vm_free(struct vm *v)
-{
-    cpu_destroy(v->c);
-    mmu_free(&v->m);
-    phys_destroy(v->p);
-    free(v);
-}
-
-static void code(struct vm *v, uint32_t pa, const uint8_t *b, size_t n)
-{
-    ck_assert_int_eq(phys_load(v->p, pa, b, (uint32_t)n), 0);
-}
-
-/* Run to a HLT in a handler; returns the vector taken. */
-static int run_to_handler(struct vm *v)
-{
-    ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100000), CPU_STOP_HLT);
-    uint32_t eip = cpu_get_eip(v->c) - 1;
-    ck_assert_uint_ge(eip, HANDLERS);
-    ck_assert_uint_lt(eip, HANDLERS + 16 * 256);
-    return (int)((eip - HANDLERS) / 16);
-}
-
 
 /* A second 32-bit task: flat ring 0, EIP = eip, ESP = esp. */
 static void task2(struct vm *v, uint32_t eip, uint32_t esp)
@@ -164,15 +37,15 @@ static void task2(struct vm *v, uint32_t eip, uint32_t esp)
     phys_write(v->p, TSS2 + 0x60, 0, 2);
 }
 
-static unsigned gdt_type(struct vm *v, unsigned sel) { return (rd(v, GDT + sel + 4) >> 8) & 0xf; }
+static unsigned gdt_type(struct vm *v, unsigned sel) { return (read_dword(v, GDT + sel + 4) >> 8) & 0xf; }
 
 START_TEST(call_to_a_tss_nests_the_task_and_iret_returns_through_the_back_link)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_second_task();
     /* task 1: mov eax,5; call far 58h:0; mov ebx,eax; hlt */
-    code(v, CODE, (uint8_t[]){0xb8, 5, 0, 0, 0, 0x9a, 0, 0, 0, 0, TSS2_SEL, 0, 0x89, 0xc3, 0xf4}, 15);
+    load_bytes(v, CODE, (uint8_t[]){0xb8, 5, 0, 0, 0, 0x9a, 0, 0, 0, 0, TSS2_SEL, 0, 0x89, 0xc3, 0xf4}, 15);
     /* task 2: pushfd; pop ecx; mov eax, 77h; iretd */
-    code(v, CODE + 0x200, (uint8_t[]){0x9c, 0x59, 0xb8, 0x77, 0, 0, 0, 0xcf}, 8);
+    load_bytes(v, CODE + 0x200, (uint8_t[]){0x9c, 0x59, 0xb8, 0x77, 0, 0, 0, 0xcf}, 8);
     task2(v, CODE + 0x200, 0x8800);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 1000), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_eip(v->c), CODE + 15);
@@ -191,9 +64,9 @@ END_TEST
 
 START_TEST(jmp_to_a_tss_frees_the_old_task_and_sets_no_back_link)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0xea, 0, 0, 0, 0, TSS2_SEL, 0}, 7);
-    code(v, CODE + 0x200, (uint8_t[]){0x9c, 0x59, 0xf4}, 3);
+    struct vm *v = vm_new_with_second_task();
+    load_bytes(v, CODE, (uint8_t[]){0xea, 0, 0, 0, 0, TSS2_SEL, 0}, 7);
+    load_bytes(v, CODE + 0x200, (uint8_t[]){0x9c, 0x59, 0xf4}, 3);
     task2(v, CODE + 0x200, 0x8800);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 1000), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_eip(v->c), CODE + 0x203);
@@ -207,25 +80,25 @@ END_TEST
 
 START_TEST(call_to_a_busy_tss_is_gp)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0x9a, 0, 0, 0, 0, TSS_SEL, 0}, 7);   /* call to itself */
+    struct vm *v = vm_new_with_second_task();
+    load_bytes(v, CODE, (uint8_t[]){0x9a, 0, 0, 0, 0, TSS_SEL, 0}, 7);   /* call to itself */
     ck_assert_int_eq(run_to_handler(v), 13);
-    ck_assert_uint_eq(rd(v, cpu_get_reg(v->c, R_ESP)), TSS_SEL);
+    ck_assert_uint_eq(read_dword(v, cpu_get_reg(v->c, R_ESP)), TSS_SEL);
     vm_free(v);
 }
 END_TEST
 
 START_TEST(exception_through_a_task_gate_pushes_its_error_code_on_the_new_stack)
 {
-    struct vm *v = vm_new();
-    set_idt(v, 13, gate(TSS2_SEL, 0, 0x85, 0));
-    code(v, CODE, (uint8_t[]){0x66, 0xb8, 0x30, 0x12, 0x8e, 0xd8}, 6);
-    code(v, CODE + 0x200, (uint8_t[]){0xf4}, 1);
+    struct vm *v = vm_new_with_second_task();
+    set_idt_gate(v, 13, gate_descriptor(TSS2_SEL, 0, 0x85, 0));
+    load_bytes(v, CODE, (uint8_t[]){0x66, 0xb8, 0x30, 0x12, 0x8e, 0xd8}, 6);
+    load_bytes(v, CODE + 0x200, (uint8_t[]){0xf4}, 1);
     task2(v, CODE + 0x200, 0x8800);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 1000), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_eip(v->c), CODE + 0x201);
     ck_assert_uint_eq(cpu_get_reg(v->c, R_ESP), 0x8800 - 4);
-    ck_assert_uint_eq(rd(v, 0x8800 - 4), 0x1230);
+    ck_assert_uint_eq(read_dword(v, 0x8800 - 4), 0x1230);
     ck_assert_uint_eq(phys_read(v->p, TSS + 0x20, 4), CODE + 4);   /* the faulting MOV */
     ck_assert_uint_eq(phys_read(v->p, TSS2, 2), TSS_SEL);
     vm_free(v);
@@ -234,13 +107,13 @@ END_TEST
 
 START_TEST(tss_t_bit_raises_db_with_dr6_bt_before_the_new_tasks_first_instruction)
 {
-    struct vm *v = vm_new();
-    code(v, CODE, (uint8_t[]){0xea, 0, 0, 0, 0, TSS2_SEL, 0}, 7);
-    code(v, CODE + 0x200, (uint8_t[]){0x90, 0xf4}, 2);
+    struct vm *v = vm_new_with_second_task();
+    load_bytes(v, CODE, (uint8_t[]){0xea, 0, 0, 0, 0, TSS2_SEL, 0}, 7);
+    load_bytes(v, CODE + 0x200, (uint8_t[]){0x90, 0xf4}, 2);
     task2(v, CODE + 0x200, 0x8800);
     phys_write(v->p, TSS2 + 0x64, 1, 2);
     ck_assert_int_eq(run_to_handler(v), 1);
-    ck_assert_uint_eq(rd(v, cpu_get_reg(v->c, R_ESP)), CODE + 0x200);
+    ck_assert_uint_eq(read_dword(v, cpu_get_reg(v->c, R_ESP)), CODE + 0x200);
     ck_assert_uint_eq(cpu_get_dr(v->c, 6) & 0x8000, 0x8000);
     vm_free(v);
 }
@@ -255,25 +128,25 @@ static void enter_v86(struct vm *v, uint32_t iopl)
     for (int k = 0; k < 9; k++)
         phys_write(v->p, sp + 4u * (unsigned)k, frame[k], 4);
     cpu_set_reg(v->c, R_ESP, sp);
-    code(v, CODE, (uint8_t[]){0xcf}, 1);
+    load_bytes(v, CODE, (uint8_t[]){0xcf}, 1);
 }
 
 START_TEST(v86_int_with_iopl_below_3_is_gp_with_the_v86_frame_on_the_ring0_stack)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_second_task();
     enter_v86(v, 0);
     /* V86 code: mov ax,1234h; mov [5],ax (DS=0 -> linear 5); int 30h */
-    code(v, 0x20000, (uint8_t[]){0xb8, 0x34, 0x12, 0xa3, 0x05, 0x00, 0xcd, 0x30}, 8);
+    load_bytes(v, 0x20000, (uint8_t[]){0xb8, 0x34, 0x12, 0xa3, 0x05, 0x00, 0xcd, 0x30}, 8);
     ck_assert_int_eq(run_to_handler(v), 13);
     uint32_t sp = cpu_get_reg(v->c, R_ESP);
     ck_assert_uint_eq(sp, STACK0 - 40);
-    ck_assert_uint_eq(rd(v, sp), 0);             /* error code */
-    ck_assert_uint_eq(rd(v, sp + 4), 6);         /* IP of the INT */
-    ck_assert_uint_eq(rd(v, sp + 8), 0x2000);    /* CS */
-    ck_assert_uint_eq(rd(v, sp + 12) & F_VM, F_VM);
-    ck_assert_uint_eq(rd(v, sp + 16), 0x100);    /* ESP */
-    ck_assert_uint_eq(rd(v, sp + 20), 0x3000);   /* SS */
-    ck_assert_uint_eq(rd(v, sp + 24), 0x1000);   /* ES */
+    ck_assert_uint_eq(read_dword(v, sp), 0);             /* error code */
+    ck_assert_uint_eq(read_dword(v, sp + 4), 6);         /* IP of the INT */
+    ck_assert_uint_eq(read_dword(v, sp + 8), 0x2000);    /* CS */
+    ck_assert_uint_eq(read_dword(v, sp + 12) & F_VM, F_VM);
+    ck_assert_uint_eq(read_dword(v, sp + 16), 0x100);    /* ESP */
+    ck_assert_uint_eq(read_dword(v, sp + 20), 0x3000);   /* SS */
+    ck_assert_uint_eq(read_dword(v, sp + 24), 0x1000);   /* ES */
     ck_assert_uint_eq(phys_read(v->p, 5, 2), 0x1234);
     ck_assert_uint_eq(cpu_get_eflags(v->c) & F_VM, 0);
     ck_assert_uint_eq(cpu_cpl(v->c), 0);
@@ -284,67 +157,67 @@ END_TEST
 
 START_TEST(v86_int_with_iopl3_goes_through_a_dpl3_gate)
 {
-    struct vm *v = vm_new();
-    set_idt(v, 0x30, gate(K_CODE, HANDLERS + 16 * 0x30, 0xee, 0));
+    struct vm *v = vm_new_with_second_task();
+    set_idt_gate(v, 0x30, gate_descriptor(K_CODE, HANDLERS + 16 * 0x30, 0xee, 0));
     enter_v86(v, 3u);
-    code(v, 0x20000, (uint8_t[]){0xfa, 0xcd, 0x30}, 3);    /* cli (allowed: IOPL 3); int 30h */
+    load_bytes(v, 0x20000, (uint8_t[]){0xfa, 0xcd, 0x30}, 3);    /* cli (allowed: IOPL 3); int 30h */
     ck_assert_int_eq(run_to_handler(v), 0x30);
     uint32_t sp = cpu_get_reg(v->c, R_ESP);
-    ck_assert_uint_eq(rd(v, sp), 3);             /* IP after INT */
-    ck_assert_uint_eq(rd(v, sp + 8) & (F_VM | F_IF), F_VM);
+    ck_assert_uint_eq(read_dword(v, sp), 3);             /* IP after INT */
+    ck_assert_uint_eq(read_dword(v, sp + 8) & (F_VM | F_IF), F_VM);
     vm_free(v);
 }
 END_TEST
 
 START_TEST(v86_segment_loads_use_selector_times_16_and_64k_limits)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_second_task();
     enter_v86(v, 3u);
     /* mov ax,4000h; mov ds,ax; mov byte [10h], 99h; int 30h */
-    set_idt(v, 0x30, gate(K_CODE, HANDLERS + 16 * 0x30, 0xee, 0));
-    code(v, 0x20000, (uint8_t[]){0xb8, 0x00, 0x40, 0x8e, 0xd8, 0xc6, 0x06, 0x10, 0x00, 0x99, 0xcd, 0x30}, 12);
+    set_idt_gate(v, 0x30, gate_descriptor(K_CODE, HANDLERS + 16 * 0x30, 0xee, 0));
+    load_bytes(v, 0x20000, (uint8_t[]){0xb8, 0x00, 0x40, 0x8e, 0xd8, 0xc6, 0x06, 0x10, 0x00, 0x99, 0xcd, 0x30}, 12);
     ck_assert_int_eq(run_to_handler(v), 0x30);
     ck_assert_uint_eq(phys_read(v->p, 0x40010, 1), 0x99);
-    ck_assert_uint_eq(rd(v, cpu_get_reg(v->c, R_ESP) + 24), 0x4000);   /* DS in the frame */
+    ck_assert_uint_eq(read_dword(v, cpu_get_reg(v->c, R_ESP) + 24), 0x4000);   /* DS in the frame */
     vm_free(v);
 }
 END_TEST
 
 START_TEST(v86_pushf_with_iopl_below_3_is_gp_zero)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_second_task();
     enter_v86(v, 1u);
-    code(v, 0x20000, (uint8_t[]){0x90, 0x9c}, 2);   /* nop; pushf */
+    load_bytes(v, 0x20000, (uint8_t[]){0x90, 0x9c}, 2);   /* nop; pushf */
     ck_assert_int_eq(run_to_handler(v), 13);
     uint32_t sp = cpu_get_reg(v->c, R_ESP);
-    ck_assert_uint_eq(rd(v, sp), 0);
-    ck_assert_uint_eq(rd(v, sp + 4), 1);          /* IP of the PUSHF */
-    ck_assert_uint_eq(rd(v, sp + 8), 0x2000);
+    ck_assert_uint_eq(read_dword(v, sp), 0);
+    ck_assert_uint_eq(read_dword(v, sp + 4), 1);          /* IP of the PUSHF */
+    ck_assert_uint_eq(read_dword(v, sp + 8), 0x2000);
     vm_free(v);
 }
 END_TEST
 
 START_TEST(v86_port_io_follows_the_tss_bitmap_even_with_iopl3)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_second_task();
     enter_v86(v, 3u);
-    code(v, 0x20000, (uint8_t[]){0xe6, 0x80, 0xe6, 0x81}, 4);   /* out 80h,al; out 81h,al */
+    load_bytes(v, 0x20000, (uint8_t[]){0xe6, 0x80, 0xe6, 0x81}, 4);   /* out 80h,al; out 81h,al */
     ck_assert_int_eq(run_to_handler(v), 13);
     ck_assert_uint_eq(v->last_port, 0x80);
-    ck_assert_uint_eq(rd(v, cpu_get_reg(v->c, R_ESP) + 4), 2);
+    ck_assert_uint_eq(read_dword(v, cpu_get_reg(v->c, R_ESP) + 4), 2);
     vm_free(v);
 }
 END_TEST
 
 START_TEST(v86_popf_with_iopl3_cannot_change_iopl)
 {
-    struct vm *v = vm_new();
+    struct vm *v = vm_new_with_second_task();
     enter_v86(v, 3u);
-    set_idt(v, 0x30, gate(K_CODE, HANDLERS + 16 * 0x30, 0xee, 0));
+    set_idt_gate(v, 0x30, gate_descriptor(K_CODE, HANDLERS + 16 * 0x30, 0xee, 0));
     /* push 0 (IOPL 0 image); popf; int 30h */
-    code(v, 0x20000, (uint8_t[]){0x6a, 0x00, 0x9d, 0xcd, 0x30}, 5);
+    load_bytes(v, 0x20000, (uint8_t[]){0x6a, 0x00, 0x9d, 0xcd, 0x30}, 5);
     ck_assert_int_eq(run_to_handler(v), 0x30);
-    ck_assert_uint_eq(rd(v, cpu_get_reg(v->c, R_ESP) + 8) & (F_IOPL | F_VM), F_IOPL | F_VM);
+    ck_assert_uint_eq(read_dword(v, cpu_get_reg(v->c, R_ESP) + 8) & (F_IOPL | F_VM), F_IOPL | F_VM);
     vm_free(v);
 }
 END_TEST
