@@ -15,6 +15,7 @@
 #include "debug/debugger.h"
 #include "debug/gdbstub.h"
 #include "debug/trace.h"
+#include "devices/debugport.h"
 #include "machine/machine.h"
 #include "machine/options.h"
 #include "ui/ui.h"
@@ -91,8 +92,21 @@ static int report_signal(struct machine *m)
     res.exit_status = 128 + signal_seen;
     res.eip = cpu_get_eip(m->cpu);
     res.icount = cpu_icount(m->cpu);
-    res.last_post = -1;
+    res.last_post = debugport_last_post(m->dbg);
     return report(m, &res);
+}
+
+/* The window was closed on a running guest: still one report line. */
+static int report_closed(struct machine *m)
+{
+    int post = debugport_last_post(m->dbg);
+    char code[16] = "none";
+    if (post >= 0)
+        snprintf(code, sizeof code, "0x%02x", post);
+    fflush(stdout);
+    fprintf(stderr, "pagoda: window closed at EIP 0x%08x after %llu instructions, last POST code %s\n",
+            cpu_get_eip(m->cpu), (unsigned long long)cpu_icount(m->cpu), code);
+    return 0;
 }
 
 /* The window: UI_ERROR falls back to a headless run (the caller's). */
@@ -120,7 +134,7 @@ static bool run_window(struct machine *m, int *status)
         *status = report(m, &res);
         return true;
     case UI_CLOSED:
-        *status = signal_seen ? report_signal(m) : 0;
+        *status = signal_seen ? report_signal(m) : report_closed(m);
         return true;
     }
     return false;
