@@ -32,15 +32,20 @@ static void on_signal(int sig)
     signal_seen = sig;
 }
 
-static void catch_signals(void)
+/* monitor: a Ctrl-C at the monitor's prompt must not end the session
+ * (the read restarts; the monitor clears the flag before the next
+ * command), while during a run it stops the run, polled between slices. */
+static void catch_signals(bool monitor)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;   /* no SA_RESTART: a sleeping run loop wakes up */
-    sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    if (monitor)
+        sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
 }
 
 /* An interactive COM1: characters reach the guest as typed, and the guest
@@ -243,7 +248,7 @@ static int run(int argc, char **argv, enum mode mode)
         fprintf(stderr, "pagoda: %s\n", err);
         return 2;
     }
-    catch_signals();
+    catch_signals(monitor);
     int status = 0;
     struct debugger d;
     dbg_init(&d, m);
