@@ -647,6 +647,9 @@ def check_output(out, mem, runner):
     if errors:
         return list(errors)
     max_pfn, max_low = expected_layout(boot)
+    # All of -m is RAM but the top 128 KiB the firmware keeps (SeaBIOS, and Pagoda's map likewise).
+    if max_pfn != (mem << 8) - 32:
+        fail(f"max_pfn 0x{max_pfn:x} with {mem} MiB of RAM: expected 0x{(mem << 8) - 32:x}")
     ranges = check_zone_ranges(boot, max_pfn, max_low)
     check_selftests(sec["selftest"])
     buddy_lines = sec["cat /proc/buddyinfo"]
