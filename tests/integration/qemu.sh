@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The same test image on Pagoda and on qemu-system-i386 prints the same
-# serial output. Skips (status 77) when QEMU is absent.
+# serial output (and, with a floppy, leaves the same image file behind).
+# Skips (status 77) when QEMU is absent.
 #   qemu.sh PAGODA IMAGE FDTOOL ARGS [floppy]
 set -u
 pagoda=$1 image=$2 fdtool=$3 args=$4 floppy=${5:-}
@@ -24,4 +25,10 @@ fail=0
 [ -s "$tmp/qemu.out" ] || { echo "FAIL: QEMU printed nothing"; fail=1; }
 cmp -s "$tmp/pagoda.out" "$tmp/qemu.out" || { echo "FAIL: serial output differs"; diff "$tmp/pagoda.out" "$tmp/qemu.out"; fail=1; }
 [ "$prc" = "$qrc" ] || { echo "FAIL: exit status pagoda $prc, qemu $qrc"; fail=1; }
+if [ -n "$floppy" ]; then
+  # the sectors the guest wrote must have reached both image files alike
+  cmp "$tmp/p.img" "$tmp/q.img" || { echo "FAIL: the floppy images differ after the run"; fail=1; }
+  "$fdtool" make "$tmp/fresh.img" && ! cmp -s "$tmp/p.img" "$tmp/fresh.img" ||
+    { echo "FAIL: the guest wrote nothing to the floppy image"; fail=1; }
+fi
 exit $fail
