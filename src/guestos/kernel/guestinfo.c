@@ -109,6 +109,8 @@ void guestinfo_publish(void)
 	gi->pageblock_types_phys = __pa(pageblock_migratetype_map());
 	published_generation = slab_generation;
 	outl(__pa(gi), GUEST_INFO_PORT);
+	printk("guest-info: struct pagoda_guest_info at phys 0x%08lx, published on port 0x%x\n", __pa(gi),
+	       GUEST_INFO_PORT);
 }
 
 /* Called after cache create/destroy: tell the host the list changed. */
