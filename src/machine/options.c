@@ -335,7 +335,7 @@ static int apply(struct machine_config *cfg, enum opt_id id, const char *flag,
         return 0;
     case O_TLB:
         if (mmu_parse_tlb_geometry(v, &cfg->tlb_sets, &cfg->tlb_ways) < 0)
-            return fail(err, errlen, "%s %s: expected SETSxWAYS (sets a power of two) or i386", flag, v);
+            return fail(err, errlen, "%s %s: expected SETSxWAYS (sets a power of two from 2 to 65536, ways 1 to 64) or i386", flag, v);
         return 0;
     case O_RESET_TRIPLE:
         cfg->reset_on_triple_fault = true;

@@ -128,7 +128,7 @@ static const struct bad_case bad[] = {
     { 2, { "--max-insns", "0" }, "--max-insns 0: expected a positive instruction count" },
     { 2, { "--max-insns", "12abc" }, "--max-insns 12abc: expected a positive instruction count" },
     { 2, { "--mhz", "0" }, "--mhz 0: expected a clock rate from 1 to 100000 MHz" },
-    { 2, { "--tlb", "3x4" }, "--tlb 3x4: expected SETSxWAYS (sets a power of two) or i386" },
+    { 2, { "--tlb", "3x4" }, "--tlb 3x4: expected SETSxWAYS (sets a power of two from 2 to 65536, ways 1 to 64) or i386" },
     { 2, { "-serial", "tcp:1234" }, "-serial tcp:1234: expected stdio, file:PATH or none" },
     { 2, { "-display", "gtk" }, "-display gtk: expected none or sdl" },
     { 2, { "-fda", "a.img,wr" }, "-fda a.img,wr: unknown floppy option 'wr' (use FILE or FILE,rw)" },
