@@ -3,11 +3,10 @@
  * by owner (free by buddy order, per-CPU list, slab, page table, reserved,
  * allocated) instead of only by what the page tables reach.
  *
- * The address arrives as one 32-bit OUT to port 0x0EF0. No device owns
- * that port yet, so the UI listens on it while its window is open (writes
- * are ignored and reads float high exactly as on an unclaimed port: the
- * guest cannot tell) and logs an EV_GUEST_INFO event; an EV_GUEST_INFO
- * pushed by anyone else (a = the block's physical address) works too. */
+ * The address arrives as one 32-bit OUT to port 0x0EF0, which the
+ * machine's guest-info device (src/devices/guestinfo.c) records; the UI
+ * asks the machine for it (machine_guest_info) rather than relying on the
+ * EV_GUEST_INFO event, which the ring may overwrite before a frame. */
 #include <string.h>
 
 #include "mmu/phys.h"
@@ -15,39 +14,6 @@
 
 #define GI_MAGIC 0x4E494750u
 #define GI_SIZE_V1 308u
-
-static uint32_t gi_port_read(void *ctx, uint16_t port, int size)
-{
-    (void)ctx;
-    (void)port;
-    return size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu;
-}
-
-static void gi_port_write(void *ctx, uint16_t port, uint32_t val, int size)
-{
-    struct ui *u = ctx;
-    (void)port;
-    if (size != 4)
-        return;
-    events_push(&u->m->ev, EV_GUEST_INFO, val, 0, 0, 0);
-}
-
-void guestinfo_attach(struct ui *u)
-{
-    struct iobus *bus = &u->m->io;
-    if (bus->owner[GUESTINFO_PORT])
-        return;   /* a device took it: its EV_GUEST_INFO events are enough */
-    struct io_handler h = { .read = gi_port_read, .write = gi_port_write, .ctx = u,
-                            .wide = true, .name = "guest-info (UI)" };
-    u->gi_listening = iobus_register(bus, GUESTINFO_PORT, 1, &h) == 0;
-}
-
-void guestinfo_detach(struct ui *u)
-{
-    if (u->gi_listening)
-        iobus_release(&u->m->io, u);
-    u->gi_listening = false;
-}
 
 static uint32_t rd(struct ui *u, uint32_t pa)
 {

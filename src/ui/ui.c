@@ -79,10 +79,8 @@ struct ui *ui_create(struct machine *m, SDL_Renderer *r, const struct ui_config 
     u->paused = cfg->start_paused;
     u->chunk = 200000;
     u->ev_since = 0;
-    u->con.slot = -1;
     if (m->com1)
-        console_attach(&u->con, &m->io, UART_COM1_BASE);
-    guestinfo_attach(u);
+        console_attach(&u->con, m->com1);
     layout(u);
     snprintf(u->status, sizeof u->status, "%s", u->paused ? "paused" : "running");
     return u;
@@ -93,7 +91,6 @@ void ui_destroy(struct ui *u)
     if (!u)
         return;
     console_detach(&u->con);
-    guestinfo_detach(u);
     if (u->frames_tex)
         SDL_DestroyTexture(u->frames_tex);
     free(u->frames_px);

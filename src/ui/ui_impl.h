@@ -66,17 +66,14 @@ int text_drawf(struct text *t, int x, int y, uint32_t rgb, const char *fmt, ...)
 
 /* ---- the serial console tap (console.c) ---- */
 #define CONSOLE_RING 16384u
+struct uart;
 struct ui_console {
-    struct iobus *bus;
-    int slot;                  /* handler slot wrapped, -1 if none */
-    uint16_t base;
-    struct io_handler orig;
+    struct uart *uart;         /* tapped UART, NULL if none */
     char ring[CONSOLE_RING];
     uint64_t head;             /* bytes ever captured */
 };
-/* Wrap the I/O handler of the UART at base so transmitted bytes are also
- * copied into the ring. Returns false if no device owns the port. */
-bool console_attach(struct ui_console *c, struct iobus *bus, uint16_t base);
+/* Tap the UART's output so transmitted bytes are also copied into the ring. */
+void console_attach(struct ui_console *c, struct uart *u);
 void console_detach(struct ui_console *c);
 void console_push(struct ui_console *c, const char *s, size_t n);
 
@@ -89,8 +86,6 @@ struct ui_guest_info {
     uint32_t pg_reserved, pg_slab, pg_buddy, pg_tail, pg_pgtable, pg_pcp;
 };
 struct ui;
-void guestinfo_attach(struct ui *u);   /* listen on port 0x0EF0 if no device does */
-void guestinfo_detach(struct ui *u);
 bool guestinfo_load(struct ui *u);     /* parse the block at u->gi_phys */
 void guestinfo_classify(struct ui *u); /* owner kinds over the architectural map */
 
@@ -125,7 +120,6 @@ struct ui {
     uint32_t cr3_seen[8];      /* address spaces seen in CR3 loads, newest first */
     unsigned ncr3;
     uint32_t frame_count[FK_COUNT];
-    bool gi_listening;         /* the UI claimed port 0x0EF0 */
     bool gi_seen;              /* the guest published a block at gi_phys */
     uint32_t gi_phys;
     bool gi_ok;                /* gi holds a valid block */
