@@ -406,6 +406,70 @@ START_TEST(mode1_one_shot_starts_on_gate_rising_edge)
 }
 END_TEST
 
+START_TEST(mode5_strobes_n_clocks_after_gate_rising_edge_and_retriggers)
+{
+    /* Datasheet mode 5: OUT starts high; a count written does not start
+     * counting; a GATE rising edge loads it on the next CLK; OUT goes low
+     * for one CLK when the count reaches 0; a rising edge while counting
+     * reloads the initial count (retriggerable); GATE level does not
+     * pause the count. */
+    out8(0x61, 0x00);
+    out8(0x43, 0xBA);                    /* ch2, LSB/MSB, mode 5 */
+    write_word(0x42, 20);
+    at_clock(100);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);   /* no trigger yet, no strobe */
+    out8(0x61, 0x01);                    /* trigger at 100: loads at 101 */
+    at_clock(101 + 19);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);
+    at_clock(101 + 20);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0);      /* the strobe clock */
+    at_clock(101 + 21);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);
+    at_clock(70000);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);   /* one strobe per trigger */
+
+    /* Retrigger: edge at 200, gate dropped at 205 (no pause), edge at 210. */
+    out8(0x61, 0x00);
+    at_clock(200);
+    out8(0x61, 0x01);
+    at_clock(205);
+    out8(0x61, 0x00);
+    at_clock(210);
+    out8(0x61, 0x01);                    /* reloads at 211 */
+    at_clock(201 + 20);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);   /* the first strobe never comes */
+    at_clock(211 + 19);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);
+    at_clock(211 + 20);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0);
+    at_clock(211 + 21);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);
+}
+END_TEST
+
+START_TEST(mode5_new_count_waits_for_the_next_trigger)
+{
+    out8(0x61, 0x00);
+    out8(0x43, 0xBA);
+    write_word(0x42, 50);
+    at_clock(10);
+    out8(0x61, 0x01);                    /* loads 50 at 11 */
+    at_clock(20);
+    write_word(0x42, 5);                 /* no effect on the current count */
+    at_clock(11 + 49);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);
+    at_clock(11 + 50);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0);
+    out8(0x61, 0x00);
+    at_clock(100);
+    out8(0x61, 0x01);                    /* loads 5 at 101 */
+    at_clock(101 + 4);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0x20);
+    at_clock(101 + 5);
+    ck_assert_uint_eq(in8(0x61) & 0x20, 0);
+}
+END_TEST
+
 START_TEST(mode2_gate_low_forces_out_high_and_rising_gate_reloads)
 {
     out8(0x61, 0x01);
@@ -476,6 +540,8 @@ int main(void)
     tcase_add_test(tc, mode3_on_channel0_interrupts_once_per_period);
     tcase_add_test(tc, mode4_strobes_once_n_plus_1_clocks_after_write);
     tcase_add_test(tc, mode1_one_shot_starts_on_gate_rising_edge);
+    tcase_add_test(tc, mode5_strobes_n_clocks_after_gate_rising_edge_and_retriggers);
+    tcase_add_test(tc, mode5_new_count_waits_for_the_next_trigger);
     tcase_add_test(tc, mode2_gate_low_forces_out_high_and_rising_gate_reloads);
     tcase_add_test(tc, port61_keeps_low_bits_and_toggles_refresh_bit);
     tcase_add_test(tc, linux_style_tsc_calibration_sees_out2_after_the_programmed_delay);
