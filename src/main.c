@@ -20,9 +20,33 @@
 #include "machine/options.h"
 #include "ui/ui.h"
 
+/* Where the installed tree keeps the guest kernel, relative to the binary. */
+#define PAGODA_GUEST_INSTALLED "../share/pagoda/pagoda-guest.elf"
+
 #ifndef PAGODA_GUESTOS_PATH
 #define PAGODA_GUESTOS_PATH "pagoda-guest.elf"
 #endif
+
+/* The bundled guest kernel: an installed pagoda finds it at
+ * ../share/pagoda/ beside its own binary; the one in the build tree falls
+ * back to where the build put it (PAGODA_GUESTOS_PATH). */
+static const char *find_bundled_guest(char *buf, size_t len)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return NULL;
+    slash[1] = 0;
+    if ((size_t)snprintf(buf, len, "%s%s", self, PAGODA_GUEST_INSTALLED) >= len)
+        return NULL;
+    if (access(buf, R_OK) == 0)
+        return buf;
+    return access(PAGODA_GUESTOS_PATH, R_OK) == 0 ? PAGODA_GUESTOS_PATH : NULL;
+}
 
 /* The one piece of global state: a signal handler can reach nothing else. */
 static volatile sig_atomic_t signal_seen;
@@ -223,11 +247,14 @@ static int run(int argc, char **argv, enum mode mode)
         return 2;
     }
     const char *kernel = cfg.kernel;
+    char guest_path[4096];
     if (!kernel && !cfg.bios) {
-        kernel = PAGODA_GUESTOS_PATH;
-        if (access(kernel, R_OK) != 0) {
-            fprintf(stderr, "pagoda: no IMAGE given and the bundled guest kernel %s is not built "
-                    "(build the project, or name an image: pagoda run IMAGE)\n", kernel);
+        kernel = find_bundled_guest(guest_path, sizeof guest_path);
+        if (!kernel) {
+            fprintf(stderr, "pagoda: no IMAGE given and the bundled guest kernel is not built: "
+                    "looked for %s and %s beside the pagoda binary "
+                    "(build the project, or name an image: pagoda run IMAGE)\n",
+                    PAGODA_GUESTOS_PATH, PAGODA_GUEST_INSTALLED);
             return 2;
         }
     }
