@@ -158,6 +158,27 @@ START_TEST(irq_dropped_before_inta_gives_spurious_irq7_without_isr)
 }
 END_TEST
 
+START_TEST(slave_irq_dropped_before_inta_gives_master_irq7_not_irq15)
+{
+    /* The datasheet's slave-side spurious interrupt (IRQ 15, master ISR
+     * bit 2 set) needs the master to resolve IR2 while the slave no
+     * longer has a request. Here the cascade is a level recomputed on
+     * every change and INTA is one atomic call, so a slave line dropped
+     * between INT and INTA takes master IR2 with it: the late INTA is the
+     * master's spurious IR7, and neither chip sets an ISR bit. */
+    init_pair(0x01);
+    pic_set_irq(pic, 11, true);
+    ck_assert_int_eq(intr_level, 1);
+    ck_assert_uint_eq(read_irr(0x20), 0x04);
+    pic_set_irq(pic, 11, false);
+    ck_assert_int_eq(intr_level, 0);
+    ck_assert_uint_eq(read_irr(0x20), 0x00);
+    ck_assert_int_eq(pic_intr_ack(pic), 0x27);
+    ck_assert_uint_eq(read_isr(0x20), 0x00);
+    ck_assert_uint_eq(read_isr(0xA0), 0x00);
+}
+END_TEST
+
 START_TEST(masking_a_slave_request_drops_the_cascade_and_intr)
 {
     init_pair(0x01);
@@ -336,6 +357,7 @@ int main(void)
     tcase_add_test(tc, specific_eoi_clears_only_the_named_level);
     tcase_add_test(tc, slave_irq_cascades_through_master_ir2);
     tcase_add_test(tc, irq_dropped_before_inta_gives_spurious_irq7_without_isr);
+    tcase_add_test(tc, slave_irq_dropped_before_inta_gives_master_irq7_not_irq15);
     tcase_add_test(tc, masking_a_slave_request_drops_the_cascade_and_intr);
     tcase_add_test(tc, auto_eoi_leaves_isr_clear);
     tcase_add_test(tc, edge_mode_line_held_high_requests_once);
