@@ -59,8 +59,9 @@ static void set_tags(struct mmu *m, struct tlb_entry *e)
 {
     bool writable;
     uint8_t *host = phys_host_page_rw(m->phys, e->phys_page, &writable);
-    if (!host)
-        return;   /* MMIO or open bus: every access goes the slow way */
+    if (!host || !writable)
+        return;   /* ROM, MMIO or open bus: every access goes the slow way,
+                   * so the fast path only ever touches RAM */
     e->addend = (uintptr_t)host - e->lin_page;
     e->tag_read[0] = e->lin_page;
     if (e->user_ok)
