@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 
-EXPECTED_SELFTESTS = 37
+EXPECTED_SELFTESTS = 38
 # memblock and layout feed the recomputation of managed pages and VmallocTotal.
 EXTRA = ["memblock", "layout"]
 REPORTS = ["cat /proc/buddyinfo", "cat /proc/pagetypeinfo", "cat /proc/zoneinfo", "cat /proc/slabinfo",

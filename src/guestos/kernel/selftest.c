@@ -1100,6 +1100,74 @@ static bool test_percpu_ops_reach_this_cpus_copy(void)
 	return true;
 }
 
+/* __GFP_ZERO zeroes the whole block, every page of it, at every order: a
+ * freed block comes back with whatever its last owner wrote. Each round
+ * dirties a block, frees it and asks for the same order again with
+ * __GFP_ZERO (the buddy lists and pcp lists hand back the block just freed
+ * first, so the dirt is usually right there); every byte must read 0.
+ * HighMem pages are reached through kmap, as clear_highpage must. */
+static bool zeroed_block_checks(gfp_t gfp, unsigned int order, bool want_high, int *reused)
+{
+	unsigned long nr = 1UL << order;
+
+	for (int round = 0; round < 8; round++) {
+		struct page *dirty = alloc_pages(gfp, order), *page;
+		unsigned long pfn;
+
+		CHECK(dirty, "order-%u allocation failed", order);
+		if (want_high)
+			CHECK(PageHighMem(dirty), "GFP_HIGHUSER order-%u block not in HighMem", order);
+		for (unsigned long i = 0; i < nr; i++) {
+			u32 *v = kmap(dirty + i);
+			for (int w = 0; w < 1024; w++)
+				v[w] = 0xA5A5A5A5u ^ (u32)w;
+			kunmap(dirty + i);
+		}
+		pfn = page_to_pfn(dirty);
+		__free_pages(dirty, order);
+		page = alloc_pages(gfp | __GFP_ZERO, order);
+		CHECK(page, "order-%u __GFP_ZERO allocation failed", order);
+		if (page_to_pfn(page) == pfn)
+			(*reused)++;
+		for (unsigned long i = 0; i < nr; i++) {
+			u8 *b = kmap(page + i);
+			for (unsigned int k = 0; k < PAGE_SIZE; k++) {
+				if (b[k]) {
+					snprintf(why, sizeof(why), "order %u%s: page %lu of pfn 0x%lx byte 0x%x is 0x%02x",
+						 order, want_high ? " HighMem" : "", i, page_to_pfn(page), k, b[k]);
+					kunmap(page + i);
+					__free_pages(page, order);
+					return false;
+				}
+			}
+			kunmap(page + i);
+		}
+		__free_pages(page, order);
+	}
+	return true;
+}
+
+static bool test_gfp_zero_clears_every_page_of_high_order_blocks(void)
+{
+	for (unsigned int order = 1; order <= 3; order++) {
+		int reused = 0;
+
+		if (!zeroed_block_checks(GFP_KERNEL, order, false, &reused))
+			return false;
+		/* Without a dirty block coming back the case would prove nothing. */
+		CHECK(reused > 0, "order %u: no __GFP_ZERO block was a just-dirtied one", order);
+		if (have_highmem()) {
+			reused = 0;
+			if (!zeroed_block_checks(GFP_HIGHUSER, order, true, &reused))
+				return false;
+			CHECK(reused > 0, "order %u HighMem: no __GFP_ZERO block was a just-dirtied one", order);
+		}
+	}
+	if (!have_highmem())
+		note = "no HighMem: lowmem blocks only";
+	return true;
+}
+
 /* ---- runner --------------------------------------------------------------- */
 
 static const struct {
@@ -1118,6 +1186,7 @@ static const struct {
 	T(buddy_storm_respects_gfp_zones),
 	T(buddy_free_lists_aligned_and_fully_merged),
 	T(buddy_split_gives_upper_halves_back),
+	T(gfp_zero_clears_every_page_of_high_order_blocks),
 	T(pcp_list_stays_below_high),
 	T(gfp_flags_map_to_migrate_types),
 	T(unmovable_request_steals_a_movable_pageblock),
