@@ -11,7 +11,7 @@ bash tools/setup-deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 ctest_args=("$@")
 if [ ${#ctest_args[@]} -eq 0 ]; then
-  ctest_args=(-LE slow)
+  ctest_args=(-LE 'slow|linux')
 fi
 
 run_suite() {
