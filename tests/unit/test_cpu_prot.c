@@ -190,7 +190,8 @@ END_TEST
 START_TEST(fault_while_delivering_gp_becomes_double_fault)
 {
     struct vm *v = vm_new_protected();
-    write_qword(v, IDT + 13 * 8, gate_descriptor(K_CODE, HANDLERS + 16 * 13, 0x0e, 0));   /* #GP gate not present */
+    /* #GP gate not present */
+    write_qword(v, IDT + 13 * 8, gate_descriptor(K_CODE, HANDLERS + 16 * 13, 0x0e, 0));
     load_bytes(v, CODE, (uint8_t[]){0x66, 0xb8, 0x30, 0x12, 0x8e, 0xd8}, 6);
     ck_assert_int_eq(run_to_handler(v), 8);
     uint32_t sp = cpu_get_reg(v->c, R_ESP);
@@ -424,7 +425,8 @@ START_TEST(clearing_pe_and_a_far_jump_return_to_real_mode)
      * 7c10 (16-bit pmode): mov eax,cr0; and al,0feh; mov cr0,eax; jmp far 0000:7c30
      * 7c30 (real): mov ax,1234h; mov ds,ax; mov byte [0],55h; hlt */
     load_bytes(v, CODE, (uint8_t[]){0xea, 0x10, 0x7c, 0, 0, CODE16, 0}, 7);
-    load_bytes(v, 0x7c10, (uint8_t[]){0x0f, 0x20, 0xc0, 0x24, 0xfe, 0x0f, 0x22, 0xc0, 0xea, 0x30, 0x7c, 0x00, 0x00}, 13);
+    load_bytes(v, 0x7c10,
+               (uint8_t[]){0x0f, 0x20, 0xc0, 0x24, 0xfe, 0x0f, 0x22, 0xc0, 0xea, 0x30, 0x7c, 0x00, 0x00}, 13);
     load_bytes(v, 0x7c30, (uint8_t[]){0xb8, 0x34, 0x12, 0x8e, 0xd8, 0xc6, 0x06, 0x00, 0x00, 0x55, 0xf4}, 11);
     ck_assert_int_eq(cpu_run(v->c, cpu_icount(v->c) + 100), CPU_STOP_HLT);
     ck_assert_uint_eq(cpu_get_cr(v->c, 0) & 1, 0);

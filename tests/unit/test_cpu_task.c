@@ -175,7 +175,8 @@ START_TEST(v86_segment_loads_use_selector_times_16_and_64k_limits)
     enter_v86(v, 3u);
     /* mov ax,4000h; mov ds,ax; mov byte [10h], 99h; int 30h */
     set_idt_gate(v, 0x30, gate_descriptor(K_CODE, HANDLERS + 16 * 0x30, 0xee, 0));
-    load_bytes(v, 0x20000, (uint8_t[]){0xb8, 0x00, 0x40, 0x8e, 0xd8, 0xc6, 0x06, 0x10, 0x00, 0x99, 0xcd, 0x30}, 12);
+    load_bytes(v, 0x20000,
+               (uint8_t[]){0xb8, 0x00, 0x40, 0x8e, 0xd8, 0xc6, 0x06, 0x10, 0x00, 0x99, 0xcd, 0x30}, 12);
     ck_assert_int_eq(run_to_handler(v), 0x30);
     ck_assert_uint_eq(phys_read(v->p, 0x40010, 1), 0x99);
     ck_assert_uint_eq(read_dword(v, cpu_get_reg(v->c, R_ESP) + 24), 0x4000);   /* DS in the frame */
