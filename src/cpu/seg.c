@@ -223,14 +223,21 @@ void cpu_set_cs(struct cpu *c, struct seg cs, unsigned cpl)
     cpu_remap(c);
 }
 
-/* Checks common to a code segment reached by JMP/CALL (directly or through
- * a gate target); returns the descriptor in lo/hi. */
-static void read_code_desc(struct cpu *c, uint16_t sel, uint32_t *lo, uint32_t *hi)
+/* The descriptor a selector names for a far transfer or a return: a null
+ * selector is #GP(0), one past its table's limit #GP(selector). */
+static void read_desc_nonnull(struct cpu *c, uint16_t sel, uint32_t *lo, uint32_t *hi)
 {
     if ((sel & ~3u) == 0)
         cpu_exception(c, EXC_GP, 0);
     if (!seg_read_desc(c, sel, lo, hi))
         cpu_exception(c, EXC_GP, SELERR(sel));
+}
+
+/* Checks common to a code segment reached by JMP/CALL (directly or through
+ * a gate target); returns the descriptor in lo/hi. */
+static void read_code_desc(struct cpu *c, uint16_t sel, uint32_t *lo, uint32_t *hi)
+{
+    read_desc_nonnull(c, sel, lo, hi);
     uint16_t f = (uint16_t)(*hi >> 8);
     if (!(f & SF_S) || !(f & SF_CODE))
         cpu_exception(c, EXC_GP, SELERR(sel));
@@ -311,31 +318,65 @@ static struct stk cur_stack(struct cpu *c)
     return k;
 }
 
+/* The descriptor a protected-mode far JMP or CALL names, with the checks
+ * both make before anything else (SDM Vol. 2 JMP and CALL pseudocode).
+ * A code segment: nonconforming needs RPL <= CPL and DPL = CPL, conforming
+ * DPL <= CPL; then present (#NP); its cache is returned in cs and the
+ * result is true. Anything else (a gate or a TSS): DPL >= CPL and DPL >=
+ * RPL, present; the result is false and the caller checks the type. */
+static bool far_target(struct cpu *c, uint16_t sel, uint32_t *lo, uint32_t *hi, struct seg *cs)
+{
+    read_desc_nonnull(c, sel, lo, hi);
+    uint16_t f = (uint16_t)(*hi >> 8);
+    unsigned dpl = SF_DPL(f), rpl = sel & 3;
+    bool code = (f & SF_S) && (f & SF_CODE), denied;
+    if (code)
+        denied = (f & SF_C) ? dpl > c->cpl : (rpl > c->cpl || dpl != c->cpl);
+    else
+        denied = dpl < c->cpl || dpl < rpl;
+    if (denied)
+        cpu_exception(c, EXC_GP, SELERR(sel));
+    if (!(f & SF_P))
+        cpu_exception(c, EXC_NP, SELERR(sel));
+    if (code)
+        seg_desc_to_seg(cs, sel, *lo, *hi);
+    return code;
+}
+
+/* The TSS a task gate names: in the GDT (#GP), an available or busy TSS
+ * (#GP), present (#NP), all with the TSS selector (SDM Vol. 3 §7.3). */
+static void read_gate_tss(struct cpu *c, uint16_t tss, uint32_t *lo, uint32_t *hi)
+{
+    if ((tss & 4) || !seg_read_desc(c, tss, lo, hi))
+        cpu_exception(c, EXC_GP, SELERR(tss));
+    unsigned type = (*hi >> 8) & 0x1f;
+    if (type != 1 && type != 9)
+        cpu_exception(c, EXC_GP, SELERR(tss));
+    if (!(*hi & (1u << 15)))
+        cpu_exception(c, EXC_NP, SELERR(tss));
+}
+
+/* A far JMP or RET in real mode or V86: the new IP is checked against the
+ * current CS limit (#GP(0)) before CS = sel * 16 is loaded. */
+static void far_real(struct cpu *c, uint16_t sel, uint32_t off)
+{
+    if (off > c->seg[S_CS].limit)
+        cpu_exception(c, EXC_GP, 0);
+    seg_load_real(c, S_CS, sel);
+    c->eip = off;
+}
+
 void cpu_far_jmp(struct cpu *c, uint16_t sel, uint32_t off, unsigned osz)
 {
     if (osz == 2)
         off &= 0xffff;
     if (!cpu_pmode(c)) {
-        if (off > c->seg[S_CS].limit)
-            cpu_exception(c, EXC_GP, 0);
-        seg_load_real(c, S_CS, sel);
-        c->eip = off;
+        far_real(c, sel, off);
         return;
     }
     uint32_t lo, hi;
-    if ((sel & ~3u) == 0)
-        cpu_exception(c, EXC_GP, 0);
-    if (!seg_read_desc(c, sel, &lo, &hi))
-        cpu_exception(c, EXC_GP, SELERR(sel));
-    uint16_t f = (uint16_t)(hi >> 8);
-    unsigned dpl = SF_DPL(f), rpl = sel & 3, type = f & 0x1f;
-    if ((f & SF_S) && (f & SF_CODE)) {
-        if ((f & SF_C) ? dpl > c->cpl : (rpl > c->cpl || dpl != c->cpl))
-            cpu_exception(c, EXC_GP, SELERR(sel));
-        if (!(f & SF_P))
-            cpu_exception(c, EXC_NP, SELERR(sel));
-        struct seg cs;
-        seg_desc_to_seg(&cs, sel, lo, hi);
+    struct seg cs;
+    if (far_target(c, sel, &lo, &hi, &cs)) {
         if (off > cs.limit)
             cpu_exception(c, EXC_GP, 0);
         set_accessed(c, sel, &hi);
@@ -344,10 +385,7 @@ void cpu_far_jmp(struct cpu *c, uint16_t sel, uint32_t off, unsigned osz)
         c->eip = off;
         return;
     }
-    if (dpl < c->cpl || dpl < rpl)
-        cpu_exception(c, EXC_GP, SELERR(sel));
-    if (!(f & SF_P))
-        cpu_exception(c, EXC_NP, SELERR(sel));
+    unsigned type = (hi >> 8) & 0x1f;
     switch (type) {
     case 4:
     case 12: {   /* call gate */
@@ -361,7 +399,6 @@ void cpu_far_jmp(struct cpu *c, uint16_t sel, uint32_t off, unsigned osz)
             cpu_exception(c, EXC_GP, SELERR(tsel));
         if (!(tf & SF_P))
             cpu_exception(c, EXC_NP, SELERR(tsel));
-        struct seg cs;
         seg_desc_to_seg(&cs, tsel, tlo, thi);
         if (toff > cs.limit)
             cpu_exception(c, EXC_GP, 0);
@@ -372,13 +409,7 @@ void cpu_far_jmp(struct cpu *c, uint16_t sel, uint32_t off, unsigned osz)
     case 5: {   /* task gate */
         uint16_t tss = (uint16_t)(lo >> 16);
         uint32_t tlo, thi;
-        if ((tss & 4) || !seg_read_desc(c, tss, &tlo, &thi))
-            cpu_exception(c, EXC_GP, SELERR(tss));
-        unsigned tt = (thi >> 8) & 0x1f;
-        if (tt != 1 && tt != 9)
-            cpu_exception(c, EXC_GP, SELERR(tss));
-        if (!(thi & (1u << 15)))
-            cpu_exception(c, EXC_NP, SELERR(tss));
+        read_gate_tss(c, tss, &tlo, &thi);
         task_switch(c, tss, tlo, thi, TS_JMP, NO_ERR);
         return;
     }
@@ -411,19 +442,8 @@ void cpu_far_call(struct cpu *c, uint16_t sel, uint32_t off, unsigned osz)
         return;
     }
     uint32_t lo, hi;
-    if ((sel & ~3u) == 0)
-        cpu_exception(c, EXC_GP, 0);
-    if (!seg_read_desc(c, sel, &lo, &hi))
-        cpu_exception(c, EXC_GP, SELERR(sel));
-    uint16_t f = (uint16_t)(hi >> 8);
-    unsigned dpl = SF_DPL(f), rpl = sel & 3, type = f & 0x1f;
-    if ((f & SF_S) && (f & SF_CODE)) {
-        if ((f & SF_C) ? dpl > c->cpl : (rpl > c->cpl || dpl != c->cpl))
-            cpu_exception(c, EXC_GP, SELERR(sel));
-        if (!(f & SF_P))
-            cpu_exception(c, EXC_NP, SELERR(sel));
-        struct seg cs;
-        seg_desc_to_seg(&cs, sel, lo, hi);
+    struct seg cs;
+    if (far_target(c, sel, &lo, &hi, &cs)) {
         struct stk k = cur_stack(c);
         stk_push(c, &k, osz, old_cs);
         stk_push(c, &k, osz, ret);
@@ -436,22 +456,13 @@ void cpu_far_call(struct cpu *c, uint16_t sel, uint32_t off, unsigned osz)
         c->eip = off;
         return;
     }
-    if (dpl < c->cpl || dpl < rpl)
-        cpu_exception(c, EXC_GP, SELERR(sel));
-    if (!(f & SF_P))
-        cpu_exception(c, EXC_NP, SELERR(sel));
+    unsigned type = (hi >> 8) & 0x1f;
     if (type == 5 || type == 1 || type == 9) {
         uint16_t tss = sel;
         uint32_t tlo = lo, thi = hi;
         if (type == 5) {
             tss = (uint16_t)(lo >> 16);
-            if ((tss & 4) || !seg_read_desc(c, tss, &tlo, &thi))
-                cpu_exception(c, EXC_GP, SELERR(tss));
-            unsigned tt = (thi >> 8) & 0x1f;
-            if (tt != 1 && tt != 9)
-                cpu_exception(c, EXC_GP, SELERR(tss));
-            if (!(thi & (1u << 15)))
-                cpu_exception(c, EXC_NP, SELERR(tss));
+            read_gate_tss(c, tss, &tlo, &thi);
         } else if (sel & 4) {
             cpu_exception(c, EXC_GP, SELERR(sel));
         }
@@ -473,7 +484,6 @@ void cpu_far_call(struct cpu *c, uint16_t sel, uint32_t off, unsigned osz)
         cpu_exception(c, EXC_GP, SELERR(tsel));
     if (!(tf & SF_P))
         cpu_exception(c, EXC_NP, SELERR(tsel));
-    struct seg cs;
     seg_desc_to_seg(&cs, tsel, tlo, thi);
     if (!(tf & SF_C) && tdpl < c->cpl) {
         /* more privilege: stack from the TSS, copy nparam parameters */
@@ -535,10 +545,7 @@ void check_return_cs(struct cpu *c, uint16_t sel, struct seg *out);
 void check_return_cs(struct cpu *c, uint16_t sel, struct seg *out)
 {
     uint32_t lo, hi;
-    if ((sel & ~3u) == 0)
-        cpu_exception(c, EXC_GP, 0);
-    if (!seg_read_desc(c, sel, &lo, &hi))
-        cpu_exception(c, EXC_GP, SELERR(sel));
+    read_desc_nonnull(c, sel, &lo, &hi);
     uint16_t f = (uint16_t)(hi >> 8);
     unsigned rpl = sel & 3, dpl = SF_DPL(f);
     if (!(f & SF_S) || !(f & SF_CODE) || rpl < c->cpl)
@@ -556,10 +563,7 @@ void check_return_ss(struct cpu *c, uint16_t sel, unsigned rpl, struct seg *out)
 void check_return_ss(struct cpu *c, uint16_t sel, unsigned rpl, struct seg *out)
 {
     uint32_t lo, hi;
-    if ((sel & ~3u) == 0)
-        cpu_exception(c, EXC_GP, 0);
-    if (!seg_read_desc(c, sel, &lo, &hi))
-        cpu_exception(c, EXC_GP, SELERR(sel));
+    read_desc_nonnull(c, sel, &lo, &hi);
     uint16_t f = (uint16_t)(hi >> 8);
     if ((sel & 3) != rpl || SF_DPL(f) != rpl || !(f & SF_S) || (f & SF_CODE) || !(f & SF_W))
         cpu_exception(c, EXC_GP, SELERR(sel));
@@ -576,10 +580,7 @@ void cpu_far_ret(struct cpu *c, unsigned osz, uint16_t imm)
     if (osz == 2)
         eip &= 0xffff;
     if (!cpu_pmode(c)) {
-        if (eip > c->seg[S_CS].limit)
-            cpu_exception(c, EXC_GP, 0);
-        seg_load_real(c, S_CS, sel);
-        c->eip = eip;
+        far_real(c, sel, eip);
         c->r[R_ESP] = (c->r[R_ESP] & ~c->sp_mask) | ((c->r[R_ESP] + 2 * osz + imm) & c->sp_mask);
         return;
     }
