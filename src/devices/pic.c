@@ -2,9 +2,11 @@
  * ICW1 resets the chip's edge sense, IMR, special mask mode and read
  * register selection; priority is fully nested with optional rotation; an
  * IRQ that is gone by INTA time yields the IR7 vector without setting ISR
- * (a "spurious" IRQ 7 on the master, 15 on the slave, where the master's
- * ISR bit 2 is still set and wants an EOI). The master's IR2 input follows
- * the slave's INT output as a level, which is what the cascade wire is. */
+ * (a "spurious" IRQ 7). The master's IR2 input follows the slave's INT
+ * output as a level, which is what the cascade wire is, and both halves of
+ * INTA happen in one call: so a slave request dropped before INTA drops
+ * IR2 too and gives the master's spurious IRQ 7, never the slave's IRQ 15
+ * (docs/devices.md). ack() keeps the slave-spurious branch for safety. */
 #include "devices/pic.h"
 
 #include <stdlib.h>
