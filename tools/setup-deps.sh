@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake gcc gcc-multilib make pkg-config
+  cmake gcc gcc-multilib make pkg-config python3
   libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
   libelf-dev check
   xvfb xauth imagemagick gdb binutils
